@@ -1,0 +1,75 @@
+/**
+ * The reliable user-memory read mechanisms, strongest first, and whether the running kernel offers each.
+ * Selection per probe is done by the capture planner; this table is what `siesta --info` reports.
+ */
+import { hasKfunc, programSupport, seccompUserNotifSupport, type Support } from '../kernel/features.js';
+
+/** How a value was obtained; attached to every user-memory value siesta reports. */
+export type Provenance = 'exact' | 'exit' | 'kernel' | 'deferred' | 'lost';
+
+/** One mechanism: its name, what it guarantees, and a probe of the running kernel. */
+export interface Mechanism {
+  id: 'sleepable-tp' | 'fentry-sleepable' | 'exit-reread' | 'wq-deferred' | 'seccomp-exact' | 'uprobe-sleepable';
+  title: string;
+  /** Provenance of the values it produces. */
+  provenance: Provenance;
+  available(): Support;
+}
+
+function all(...checks: Array<() => Support>): Support {
+  for (const c of checks) {
+    const s = c();
+    if (!s.ok) return s;
+  }
+  return { ok: true };
+}
+
+function kfuncs(...names: string[]): () => Support {
+  return () => {
+    const missing = names.filter((n) => !hasKfunc(n));
+    return missing.length ? { ok: false, reason: `kfuncs missing: ${missing.join(', ')}` } : { ok: true };
+  };
+}
+
+/** Mechanisms in order of preference. */
+export const MECHANISMS: readonly Mechanism[] = [
+  {
+    id: 'sleepable-tp',
+    title: 'sleepable syscall tracepoint programs (tp_btf.s / raw_tp.s) with bpf_copy_from_user',
+    provenance: 'exact',
+    available: () => {
+      const tp = programSupport('tp_btf', true);
+      return tp.ok ? tp : programSupport('raw_tp', true);
+    },
+  },
+  {
+    id: 'fentry-sleepable',
+    title: 'sleepable fentry.s on the syscall entry function',
+    provenance: 'exact',
+    available: () => programSupport('fentry', true),
+  },
+  {
+    id: 'exit-reread',
+    title: 'non-faulting read at entry, re-read at syscall exit (and kernel fd paths)',
+    provenance: 'exit',
+    available: () => all(() => programSupport('tracepoint'), () => programSupport('raw_tp')),
+  },
+  {
+    id: 'wq-deferred',
+    title: 'deferred sleepable read from tp_btf via bpf_wq + bpf_copy_from_user_task',
+    provenance: 'deferred',
+    available: () => all(() => programSupport('tp_btf'), kfuncs('bpf_wq_init', 'bpf_wq_set_callback_impl', 'bpf_wq_start', 'bpf_copy_from_user_task_str', 'bpf_task_acquire')),
+  },
+  {
+    id: 'seccomp-exact',
+    title: '--exact: seccomp user notification supervisor for commands siesta starts',
+    provenance: 'exact',
+    available: seccompUserNotifSupport,
+  },
+  {
+    id: 'uprobe-sleepable',
+    title: 'sleepable uprobes (uprobe.s) on library wrappers',
+    provenance: 'exact',
+    available: () => programSupport('uprobe', true),
+  },
+];

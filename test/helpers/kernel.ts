@@ -1,0 +1,36 @@
+/**
+ * Gates for kernel tests: they run as root against the running kernel and skip only when the capability or
+ * feature is genuinely missing (the reason is printed). Also a leak check for siesta's kernel objects.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { liveFds, listObjects } from '../../src/sys/index.js';
+
+/** Why kernel tests cannot run here, or null when they can. */
+export function kernelUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'needs root (CAP_BPF and CAP_PERFMON)';
+  return null;
+}
+
+/** Skips the test when kernel tests cannot run; returns true when skipped. */
+export function skipWithoutKernel(t: TestContext): boolean {
+  const why = kernelUnavailable();
+  if (why) t.skip(why);
+  return why !== null;
+}
+
+/** Highest prog/map/link ids now, to find objects created later. */
+export function objectBaseline(): { prog: number; map: number; link: number } {
+  const max = (kind: 'prog' | 'map' | 'link') => Math.max(0, ...listObjects(kind).map((o) => o.id));
+  return { prog: max('prog'), map: max('map'), link: max('link') };
+}
+
+/** Asserts that this process holds no fds and that no object created since `base` is still in the kernel. */
+export function assertNoLeaks(base: { prog: number; map: number; link: number }): void {
+  assert.deepEqual(Object.fromEntries(liveFds()), {}, 'siesta fds left open');
+  for (const kind of ['link', 'prog', 'map'] as const) {
+    const left = listObjects(kind).filter((o) => o.id > base[kind]);
+    assert.deepEqual(left, [], `${kind}s left in the kernel`);
+  }
+}
