@@ -1,0 +1,31 @@
+/**
+ * What compiling a script needs to know about the machine, as an interface: the host implementation reads
+ * tracefs, BTF and ELF files (src/kernel/host-info.ts); tests pass recorded fixtures. Compilation is a pure
+ * function of the script and this snapshot.
+ */
+import type { Btf } from '../btf/index.js';
+
+/** A function symbol found in a binary, for uprobes. */
+export interface UserSymbol {
+  name: string;
+  /** File offset the uprobe attaches at. */
+  fileOffset: bigint;
+}
+
+/** The compile-time view of the machine. */
+export interface KernelInfo {
+  /** vmlinux BTF, or null on kernels without it. */
+  readonly btf: Btf | null;
+  /** Number of possible CPUs (`ncpus`). */
+  readonly ncpus: number;
+  /** Text of a tracepoint's tracefs `format` file, or null when absent. */
+  tracepointFormat(category: string, event: string): string | null;
+  /** Every tracepoint as `category:event`. */
+  tracepoints(): readonly string[];
+  /** The resolved path of a binary or library (`libc` → /lib/x86_64-linux-gnu/libc.so.6), or null. */
+  resolveBinary(name: string): string | null;
+  /** Function symbols of a binary matching a pattern (`*` wildcards). */
+  userSymbols(path: string, pattern: string): UserSymbol[];
+  /** Nearest function names in a binary, for "no such function" diagnostics. */
+  nearestUserSymbols(path: string, name: string): string[];
+}
