@@ -24,6 +24,8 @@ import { averageOf } from './value.js';
 export interface PrintfOptions {
   /** Escape control characters in substituted values (default true). */
   readonly escape?: boolean;
+  /** Rewrites the formatted text of argument `index` (the runtime marks values whose user read failed). */
+  readonly argText?: (text: string, index: number) => string;
 }
 
 const FLOATS = new Set(['f', 'F', 'e', 'E', 'g', 'G', 'a', 'A']);
@@ -144,7 +146,8 @@ export function formatPrintf(format: string | ParsedPrintf, args: readonly Value
   let out = '';
   parsed.argSpecs.forEach((spec, i) => {
     const arg = args[i];
-    out += (parsed.segments[i] ?? '') + (arg === undefined ? '!{missing argument}' : applyPrintfSpec(spec, arg, options));
+    const text = arg === undefined ? '!{missing argument}' : applyPrintfSpec(spec, arg, options);
+    out += (parsed.segments[i] ?? '') + (options.argText ? options.argText(text, i) : text);
   });
   return out + (parsed.segments[parsed.argSpecs.length] ?? '');
 }

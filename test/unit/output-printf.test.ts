@@ -82,6 +82,11 @@ describe('formatPrintf', () => {
     assert.equal(formatPrintf('%s', [tuple(str('\x07'), int64(1))]), '(\\x07, 1)');
     assert.equal(formatPrintf('%d', [str('\x1b')]), '!{invalid integer conversion: \\x1b}');
   });
+
+  it('lets the caller rewrite the text of each argument after padding', () => {
+    const argText = (text: string, i: number) => (i === 1 ? `<${text}>` : text);
+    assert.equal(formatPrintf('%d:%-4s|\n', [int64(1), str('ab')], { argText }), '1:<ab  >|\n');
+  });
 });
 
 describe('putFloat (libstdc++ num_put semantics, exact rounding)', () => {
