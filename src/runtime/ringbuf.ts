@@ -68,7 +68,7 @@ export class RingBufferReader implements Disposable {
     let cons = readPos(this.#cons);
     // x86-64 loads are not reordered with other loads, and the kernel publishes producer_pos with a release
     // store: reading it before the headers is the acquire the protocol needs. Atomics.load keeps the JIT honest.
-    const prod = Atomics.load(this.#prod, 0) + Atomics.load(this.#prod, 1) * 0x1_0000_0000;
+    const prod = readPos(this.#prod);
     let n = 0;
     const data = this.#data;
     while (cons < prod) {
@@ -122,8 +122,13 @@ export class RingBufferReader implements Disposable {
 }
 
 function readPos(words: Uint32Array): number {
-  // Positions grow by at most the data size per lap; 2^53 bytes is never reached.
-  return Atomics.load(words, 0) + Atomics.load(words, 1) * 0x1_0000_0000;
+  // A u64 read as two words: retry if the high word changed meanwhile (the position crossed 4 GiB), so the
+  // value is never torn. Positions never reach 2^53 bytes.
+  for (;;) {
+    const hi = Atomics.load(words, 1);
+    const lo = Atomics.load(words, 0);
+    if (Atomics.load(words, 1) === hi) return lo + hi * 0x1_0000_0000;
+  }
 }
 
 function writePos(words: Uint32Array, pos: number): void {

@@ -233,3 +233,17 @@ export function getFdById(cmd: number, id: number, kind: 'prog' | 'map' | 'link'
   if (r < 0) throw new SysError(`bpf(${C.BPF_CMD_NAMES[cmd]})`, -r);
   return new Fd(r, kind, `id ${id}`);
 }
+
+/**
+ * BPF_PROG_TEST_RUN (`attr.test`): runs a program once in the kernel. siesta runs its begin/end probes this
+ * way, as raw_tp programs (raw_tp test runs: 5.10), with a zeroed context of `ctxSize` bytes.
+ */
+export function progTestRun(progFd: number, ctxSize = 8): number {
+  const ctx = new Uint8Array(ctxSize);
+  const a = new Attr(ATTR_SIZE)
+    .u32(0, progFd) // prog_fd
+    .u32(40, ctx.byteLength) // ctx_size_in
+    .ptr(48, ctx); // ctx_in
+  bpfCall(C.BPF_PROG_TEST_RUN, a);
+  return a.getU32(4); // retval
+}

@@ -77,7 +77,7 @@ export const PERF_ATTR_SIZE = 136;
 export const EPOLL_CLOEXEC = 0o2000000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLLIN = 1;
 
 /** mmap */
-export const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+export const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2;
 
 /** mount(2) flags */
 export const MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_RELATIME = 1 << 21;

@@ -29,6 +29,9 @@ function makeKoffiBackend(): SysBackend {
 
   const fail = (r: number): number => (r < 0 ? -koffi.errno() : r);
   const waitBuf = Buffer.alloc(12 * 64);
+  // koffi holds no reference to the arguments of an async call: keep each events buffer reachable until the
+  // worker's epoll_wait returns, or GC frees it and the kernel writes a wake-up into freed memory.
+  const inFlight = new Set<Buffer>();
 
   return {
     bpf: (cmd, attr) => fail(Number(syscall3(NR_bpf, cmd, attr, attr.byteLength))),
@@ -48,7 +51,9 @@ function makeKoffiBackend(): SysBackend {
     epollWait: (epfd, maxEvents, timeoutMs) =>
       new Promise((resolve) => {
         const events = Buffer.alloc(12 * Math.max(1, maxEvents));
+        inFlight.add(events);
         epollWait.async(epfd, events, maxEvents, timeoutMs, (err: unknown, r: number) => {
+          inFlight.delete(events);
           resolve(err ? -4 : r < 0 ? -koffi.errno() : r);
         });
       }),
