@@ -8,7 +8,7 @@
 
 import { BtfError } from './errors.js';
 import { formatTypeName } from './format-name.js';
-import { NameIndex, scanByName } from './name-index.js';
+import { NameIndex, scanByName, scanManyByName } from './name-index.js';
 import { decodeType, indexTypes, parseHeader, readString, stringSection, typeWords } from './parse.js';
 import type { BtfFuncProto, BtfHeader, BtfMember, BtfParam, BtfType, BtfTypeLookup } from './types.js';
 import {
@@ -89,7 +89,8 @@ export class Btf implements BtfTypeLookup {
   private readonly strings: Uint8Array;
   /** First string offset owned by this blob (split BTF continues the base's string offsets). */
   private readonly strBase: number;
-  private readonly cache: (BtfType | undefined)[];
+  /** Decoded types by local index, allocated on the first decode (a 127k-slot array costs ~0.5 ms). */
+  private cache: (BtfType | undefined)[] | undefined;
   private names: NameIndex | undefined;
   private scans = 0;
   private readonly locate = (off: number): readonly [Uint8Array, number] | undefined => this.locateString(off);
@@ -104,7 +105,6 @@ export class Btf implements BtfTypeLookup {
     this.strBase = base === undefined ? 0 : base.strEnd;
     this.firstTypeId = base === undefined ? 1 : base.nextTypeId;
     this.typeCount = this.offsets.length;
-    this.cache = new Array<BtfType | undefined>(this.typeCount);
     if (base === undefined && (this.strings.length === 0 || this.strings[0] !== 0)) {
       throw new BtfError('malformed', 'BTF string section does not start with the empty string.');
     }
@@ -137,10 +137,11 @@ export class Btf implements BtfTypeLookup {
   typeById(id: number): BtfType {
     if (id >= this.firstTypeId && id < this.nextTypeId) {
       const i = id - this.firstTypeId;
-      const hit = this.cache[i];
+      const cache = (this.cache ??= new Array<BtfType | undefined>(this.typeCount));
+      const hit = cache[i];
       if (hit !== undefined) return hit;
       const t = decodeType(this.words, this.offsets[i] as number, id, this.readName);
-      this.cache[i] = t;
+      cache[i] = t;
       return t;
     }
     if (id === 0) return VOID;
@@ -193,6 +194,30 @@ export class Btf implements BtfTypeLookup {
     const k = toBtfKind(kind);
     if (k === undefined) throw new BtfError('invalid-argument', `Unknown BTF kind ${String(kind)}.`);
     return this.allByName(name).find((id) => this.kindOf(id) === k);
+  }
+
+  /**
+   * All type ids of each name (ascending, base ids first), found in one pass over the types when the
+   * name index is not built yet: the cheap way to resolve a known batch of names, such as the kfuncs
+   * and attach targets the feature probes need, without paying for the index.
+   */
+  findManyByName(names: readonly string[]): Map<string, number[]> {
+    const result = new Map<string, number[]>();
+    const unique = [...new Set(names)];
+    let own: number[][];
+    if (this.names !== undefined) {
+      const index = this.names;
+      own = unique.map((n) => index.lookup(n));
+    } else {
+      this.scans++;
+      own = scanManyByName(this.words, this.offsets, this.strings, this.strBase, this.locate, unique);
+    }
+    const inBase = this.base?.findManyByName(unique);
+    unique.forEach((name, k) => {
+      const ids = (own[k] as number[]).map((i) => i + this.firstTypeId);
+      result.set(name, inBase === undefined ? ids : [...(inBase.get(name) ?? []), ...ids]);
+    });
+    return result;
   }
 
   private allByName(name: string): number[] {

@@ -2,7 +2,7 @@
  * The reliable user-memory read mechanisms, strongest first, and whether the running kernel offers each.
  * Selection per probe is done by the capture planner; this table is what `siesta --info` reports.
  */
-import { hasKfunc, programSupport, seccompUserNotifSupport, type Support } from '../kernel/features.js';
+import { hasKfunc, programSupport, seccompUserNotifSupport, type Support, wqSupport } from '../kernel/features.js';
 
 /** How a value was obtained; attached to every user-memory value siesta reports. */
 export type Provenance = 'exact' | 'exit' | 'kernel' | 'deferred' | 'lost';
@@ -58,7 +58,7 @@ export const MECHANISMS: readonly Mechanism[] = [
     id: 'wq-deferred',
     title: 'deferred sleepable read from tp_btf via bpf_wq + bpf_copy_from_user_task',
     provenance: 'deferred',
-    available: () => all(() => programSupport('tp_btf'), kfuncs('bpf_wq_init', 'bpf_wq_set_callback_impl', 'bpf_wq_start', 'bpf_copy_from_user_task_str', 'bpf_task_acquire')),
+    available: () => all(() => wqSupport(), kfuncs('bpf_copy_from_user_task_str', 'bpf_task_acquire')),
   },
   {
     id: 'seccomp-exact',

@@ -3,10 +3,13 @@
  * each kind, creating a map) rather than by version strings. Results are cached for the life of the process.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { exit, link, mov64Imm, R0, type LinkedProgram } from '../asm/index.js';
-import { type Fd, mapCreate, progLoadOnce, SysError, uapi } from '../sys/index.js';
-import { errnoName } from '../sys/index.js';
-import { kernelBtf, kernelTypes } from './btf.js';
+import {
+  alu64Imm, call, callKfunc, exit, type Item, jmpImm, label, ldFuncAddr, ldMapFd, link, type LinkedProgram, mov64Imm, mov64Reg, patchImm, R0,
+  R1, R10, R2, R3, R4, R6, st,
+} from '../asm/index.js';
+import { BTF_FUNC_GLOBAL, BtfBuilder } from '../btf/index.js';
+import { btfLoad, errnoName, type Fd, mapCreate, progLoadOnce, SysError, uapi } from '../sys/index.js';
+import { kernelBtf, kernelTypes, prefetchKernelTypes } from './btf.js';
 import { verifierReason } from './verifier-log.js';
 
 /** Whether something works here, and if not, the kernel's answer in words. */
@@ -40,8 +43,23 @@ export const RELIABLE_READ_KFUNCS = [
   'bpf_task_work_schedule_signal', 'bpf_send_signal_task',
 ] as const;
 
+/** kfuncs of a deferred sleepable read with bpf_wq (6.10), called by the `wqSupport` probe. */
+const WQ_KFUNCS = ['bpf_wq_init', 'bpf_wq_set_callback_impl', 'bpf_wq_start'] as const;
+
 let emptyProgram: LinkedProgram | undefined;
 const cache = new Map<string, Support>();
+let prefetched = false;
+
+/**
+ * Resolves every vmlinux name the probes and `siesta --info` ask about in one pass over the BTF: separate
+ * lookups would cost a scan each and then the whole name index (~16 ms on 6.18's 127k types, cold).
+ */
+function prefetchNames(): void {
+  if (prefetched) return;
+  prefetched = true;
+  const targets = Object.values(PROBES).flatMap((p) => (p.btfTarget ? [p.btfTarget[0]] : []));
+  prefetchKernelTypes([...targets, ...RELIABLE_READ_KFUNCS, ...WQ_KFUNCS]);
+}
 
 function describe(e: { errno: number; log: string }): string {
   const { reason } = verifierReason(e.log);
@@ -52,6 +70,7 @@ function probeLoad(kind: ProbedProgram, sleepable: boolean): Support {
   const spec = PROBES[kind];
   let attachBtfId: number | undefined;
   if (spec.btfTarget) {
+    prefetchNames();
     attachBtfId = kernelTypes.typeId(spec.btfTarget[0], spec.btfTarget[1]);
     if (attachBtfId === undefined) return { ok: false, reason: kernelBtf() ? `no ${spec.btfTarget[0]} in vmlinux BTF` : 'no vmlinux BTF' };
   }
@@ -94,7 +113,128 @@ export function programSupport(kind: ProbedProgram, sleepable = false): Support 
 
 /** Whether `name` is a kernel function present in vmlinux BTF (kfuncs are FUNCs; being callable is per program type). */
 export function hasKfunc(name: string): boolean {
+  prefetchNames();
   return kernelTypes.typeId(name, 'func') !== undefined;
+}
+
+/**
+ * The bpf_wq probe program (on sys_enter), the instructions libbpf loads for this C (prototypes/q2_wq.bpf.c):
+ *
+ *   struct siesta_wq_probe { struct bpf_wq wq; };           // array map value, 1 entry, BTF-typed
+ *   int siesta_wq_probe(void *ctx) {                        // global FUNC: func_info[0]
+ *     struct siesta_wq_probe *v = bpf_map_lookup_elem(&map, &(int){0});
+ *     if (v) {
+ *       bpf_wq_init(&v->wq, &map, 0);
+ *       bpf_wq_set_callback_impl(&v->wq, siesta_wq_cb, 0, NULL);
+ *       bpf_wq_start(&v->wq, 0);
+ *     }
+ *     return 0;
+ *   }
+ *   static int siesta_wq_cb(void *map, int *key, void *value) { return 0; }   // func_info[1]
+ *
+ * The program is only loaded, never attached, so nothing runs.
+ */
+const wqProgram = (): Item[] => [
+  st(4, R10, -4, 0),
+  mov64Reg(R2, R10),
+  alu64Imm('add', R2, -4),
+  ldMapFd(R1, 'wq'),
+  call('map_lookup_elem'),
+  jmpImm('jeq', R0, 0, 'out'),
+  mov64Reg(R6, R0),
+  mov64Reg(R1, R6),
+  ldMapFd(R2, 'wq'),
+  mov64Imm(R3, 0),
+  callKfunc('bpf_wq_init'),
+  mov64Reg(R1, R6),
+  ldFuncAddr(R2, 'siesta_wq_cb'),
+  mov64Imm(R3, 0),
+  mov64Imm(R4, 0),
+  callKfunc('bpf_wq_set_callback_impl'),
+  mov64Reg(R1, R6),
+  mov64Imm(R2, 0),
+  callKfunc('bpf_wq_start'),
+  label('out'),
+  mov64Imm(R0, 0),
+  exit(),
+  label('siesta_wq_cb'),
+  mov64Imm(R0, 0),
+  exit(),
+];
+
+/**
+ * Loads the bpf_wq probe as a `kind` program. src/kernel sits below src/loader (which imports it), so the few
+ * steps loadCollection would take are done here with src/sys directly: BPF_BTF_LOAD of the value and function types, BPF_MAP_CREATE with the value's
+ * BTF id (the kernel finds the bpf_wq field through it), and BPF_PROG_LOAD with func_info for both functions,
+ * the map fd and the kfunc BTF ids (module offset 0: vmlinux) patched into the immediates.
+ */
+function probeWq(kind: 'tp_btf' | 'raw_tp'): Support {
+  prefetchNames();
+  const spec = PROBES[kind];
+  let attachBtfId: number | undefined;
+  if (spec.btfTarget) {
+    attachBtfId = kernelTypes.typeId(spec.btfTarget[0], spec.btfTarget[1]);
+    if (attachBtfId === undefined) return { ok: false, reason: kernelBtf() ? `no ${spec.btfTarget[0]} in vmlinux BTF` : 'no vmlinux BTF' };
+  }
+  const missing = WQ_KFUNCS.filter((k) => kernelTypes.typeId(k, 'func') === undefined);
+  if (missing.length) return { ok: false, reason: `kfuncs missing: ${missing.join(', ')}` };
+
+  const b = new BtfBuilder();
+  const int = b.addInt('int', 4, 'signed');
+  const voidPtr = b.addPtr(0);
+  const value = b.addStruct('siesta_wq_probe', 16, [{ name: 'wq', typeId: b.addSpecialStruct('bpf_wq'), bitOffset: 0 }]);
+  const funcIds = new Map<string, number>([
+    ['siesta_wq_probe', b.addFunction('siesta_wq_probe', int, [{ name: 'ctx', typeId: voidPtr }], BTF_FUNC_GLOBAL).funcId],
+    ['siesta_wq_cb', b.addFunction('siesta_wq_cb', int, [
+      { name: 'map', typeId: voidPtr }, { name: 'key', typeId: b.addPtr(int) }, { name: 'value', typeId: voidPtr },
+    ]).funcId],
+  ]);
+
+  using btf = btfLoad(b.encode());
+  using map = mapCreate({
+    mapType: uapi.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 16, maxEntries: 1, name: 'siesta_wq_probe',
+    btfFd: btf.raw, btfKeyTypeId: int, btfValueTypeId: value,
+  });
+  const code = link(wqProgram(), 'siesta_wq_probe');
+  const insns = code.bytes.slice();
+  for (const r of code.relocations) {
+    if (r.kind === 'map_fd') patchImm(insns, r.slot, map.raw);
+    else if (r.kind === 'kfunc') patchImm(insns, r.slot, kernelTypes.typeId(r.name, 'func')!);
+    else throw new Error(`wq probe: unexpected relocation ${r.kind}`);
+  }
+  const funcInfo = new Uint8Array(code.funcs.length * 8);
+  const fi = new DataView(funcInfo.buffer);
+  code.funcs.forEach((f, i) => {
+    fi.setUint32(i * 8, f.slot, true); // struct bpf_func_info { __u32 insn_off; __u32 type_id; }
+    fi.setUint32(i * 8 + 4, funcIds.get(f.name)!, true);
+  });
+  const r = progLoadOnce({
+    progType: spec.progType,
+    ...(spec.attachType !== undefined ? { expectedAttachType: spec.attachType } : {}),
+    ...(attachBtfId !== undefined ? { attachBtfId } : {}),
+    insns,
+    license: 'GPL',
+    name: 'siesta_wq_probe',
+    btfFd: btf.raw,
+    funcInfo,
+    logLevel: 1,
+    logSize: 1 << 16,
+  });
+  if (r.ok) {
+    r.fd.close();
+    return { ok: true };
+  }
+  return { ok: false, reason: describe(r) };
+}
+
+/**
+ * Whether a syscall-entry program of `kind` can defer work to a sleepable bpf_wq callback (6.10, tp_btf;
+ * 6.18 still answers "tracing progs cannot use bpf_wq yet" for raw_tp, tracepoint and kprobe programs): loads
+ * a program that initialises a bpf_wq held in a map value, sets a callback subprogram and starts it. On
+ * failure the reason is the verifier's answer.
+ */
+export function wqSupport(kind: 'tp_btf' | 'raw_tp' = 'tp_btf'): Support {
+  return cached(`wq:${kind}`, () => probeWq(kind));
 }
 
 /** Whether a map of this type can be created (ring buffers: 5.8). */

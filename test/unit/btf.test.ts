@@ -210,6 +210,22 @@ test('findByName answers the same through linear scans and through the hash inde
   }
 });
 
+test('findManyByName answers a batch like findByName, in one scan or from the index', () => {
+  const b = new BtfBuilder();
+  const int = b.addInt('int', 4, 'signed');
+  const made = ['a', 'ab', 'abc', 'b', 'bpf_x', 'bpf_y', 'bpf_x', '__x', 'naïve_ütf8'].map((n) => b.addTypedef(n, int));
+  const queries = ['a', 'ab', 'abc', 'abcd', 'bpf_x', 'bpf_y', 'bpf_', '__x', '_', 'naïve_ütf8', 'b', '', 'a'];
+  for (const indexed of [false, true]) {
+    const btf = Btf.parse(b.encode());
+    if (indexed) for (let i = 0; i < 10; i++) btf.findByName(`force_index_${i}`);
+    const many = btf.findManyByName(queries);
+    assert.equal(many.size, new Set(queries).size);
+    for (const q of queries) assert.deepEqual(many.get(q), btf.findByName(q), `${q} (${indexed ? 'index' : 'scan'})`);
+    assert.deepEqual(many.get('bpf_x'), [made[4], made[6]]);
+    assert.deepEqual(many.get('int'), undefined, 'only the names asked for');
+  }
+});
+
 test('resolve, sizeof and alignof follow typedefs, qualifiers and tags', () => {
   const { btf, ids } = sample();
   assert.equal(btf.resolve(ids.outerTd ?? -1), ids.outer);
@@ -289,6 +305,7 @@ test('split BTF continues the base type ids and string offsets', () => {
   assert.equal(mod.typeName(3), 'struct shared *');
   assert.deepEqual(mod.members(4), [{ name: 'p', typeId: 3, bitOffset: 0, bitfieldSize: 0 }]);
   assert.deepEqual(mod.findByName('shared'), [2]);
+  assert.deepEqual(Object.fromEntries(mod.findManyByName(['shared', 'modstruct', 'p'])), { shared: [2], modstruct: [4], p: [] });
   assert.equal(mod.findByName('modstruct', 'union'), 4);
   assert.equal(mod.memberOffset(4, 'p')?.typeId, 3);
 });
