@@ -1,6 +1,21 @@
 #!/usr/bin/env node
-// Entry point of the `siesta` command. The TypeScript sources are compiled to dist/ by `npm ci`
-// (the package's `prepare` script), so the command starts without a TypeScript loader.
-import { main } from '../dist/src/cli/main.js';
+// Entry point of the `siesta` command. `npm ci` (the package's `prepare` script) compiles the TypeScript sources
+// to dist/src and bundles the command into dist/bundle/cli (scripts/bundle-cli.mjs), which starts ~20 ms
+// faster than loading dist/src module by module. A bundle older than dist/src (after a bare `tsc`, which
+// rewrites every output file) is ignored, so the command never runs stale code.
+import { statSync } from 'node:fs';
 
+const bundled = new URL('../dist/bundle/cli/main.js', import.meta.url);
+const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
+
+function mtime(url) {
+  try {
+    return statSync(url).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+const useBundle = mtime(bundled) >= 0 && mtime(bundled) >= mtime(compiled);
+const { main } = await import((useBundle ? bundled : compiled).href);
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
