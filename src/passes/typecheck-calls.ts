@@ -1,0 +1,304 @@
+/**
+ * Types of builtin function calls (printf, str, count, hist...), as bpftrace 0.26 defines them. Each entry
+ * checks its arguments and returns the call's type; aggregation calls return an `agg` type that only a map
+ * assignment may hold.
+ */
+import type { Call, Expr } from '../lang/index.js';
+import { checkPrintfArgs, parsePrintfFormat, type PrintfArgType } from '../output/index.js';
+import { bool, isIntegral, none, s64, string, type Type, typeName, u64, unknown } from '../types/types.js';
+import type { CheckContext } from './typecheck.js';
+
+/** The printf view of a type. */
+export function printfArgType(t: Type): PrintfArgType {
+  const name = typeName(t);
+  switch (t.kind) {
+    case 'int': return { kind: 'integer', name };
+    case 'bool': return { kind: 'boolean', name };
+    case 'pointer': return { kind: 'pointer', name };
+    case 'buffer': return { kind: 'buffer', name };
+    case 'none': return { kind: 'none', name };
+    default: return { kind: 'other', name };
+  }
+}
+
+/** Functions that only make sense as statements: their value cannot be used. */
+const STATEMENT_ONLY = new Set(['printf', 'print', 'exit', 'clear', 'zero', 'delete', 'time', 'system', 'cat', 'signal', 'errorf', 'warnf', 'join']);
+
+type Checker = (c: Call, ctx: CheckContext) => Type;
+
+function arity(c: Call, ctx: CheckContext, min: number, max = min): boolean {
+  if (c.args.length < min || c.args.length > max) {
+    const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+    ctx.diags.error(c.loc, `${c.name}() requires ${want} argument${min === 1 && max === 1 ? '' : 's'} (${c.args.length} provided)`);
+    return false;
+  }
+  return true;
+}
+
+function literalString(e: Expr | undefined, c: Call, ctx: CheckContext, what: string): string | null {
+  if (!e || e.kind !== 'String') {
+    ctx.diags.error(e?.loc ?? c.loc, `${c.name}() expects a string literal as its ${what}`);
+    return null;
+  }
+  ctx.expr(e);
+  return e.value;
+}
+
+function integerArg(e: Expr, c: Call, ctx: CheckContext, what = 'argument'): Type {
+  const t = ctx.expr(e);
+  if (t.kind !== 'unknown' && !isIntegral(t)) ctx.diags.error(e.loc, `${c.name}() only supports integer arguments (${typeName(t)} provided as ${what})`);
+  return t;
+}
+
+function literalInt(e: Expr | undefined, c: Call, ctx: CheckContext, what: string): bigint | null {
+  if (e?.kind === 'Integer') {
+    ctx.expr(e);
+    return e.value;
+  }
+  if (e?.kind === 'Unary' && e.op === '-' && e.operand.kind === 'Integer') {
+    ctx.expr(e);
+    return -e.operand.value;
+  }
+  ctx.diags.error(e?.loc ?? c.loc, `${c.name}(): ${what} must be an integer literal`);
+  return null;
+}
+
+function printf(c: Call, ctx: CheckContext): Type {
+  if (!arity(c, ctx, 1, 8)) return none;
+  const fmt = literalString(c.args[0], c, ctx, 'first argument');
+  const args = c.args.slice(1).map((a) => ctx.expr(a));
+  if (fmt === null || args.some((a) => a.kind === 'unknown')) return none;
+  const problem = checkPrintfArgs(parsePrintfFormat(fmt), args.map(printfArgType));
+  if (problem) ctx.diags.error(c.loc, `${c.name}: ${problem}`);
+  return none;
+}
+
+const CHECKERS: Record<string, Checker> = {
+  printf,
+  errorf: printf,
+  warnf: printf,
+  print(c, ctx) {
+    if (!arity(c, ctx, 1, 3)) return none;
+    const first = c.args[0]!;
+    if (first.kind === 'Map' && !first.indexed) ctx.mapType(first);
+    else ctx.expr(first);
+    for (const a of c.args.slice(1)) integerArg(a, c, ctx);
+    return none;
+  },
+  str(c, ctx) {
+    if (!arity(c, ctx, 1, 2)) return unknown;
+    const t = ctx.expr(c.args[0]!);
+    let size = ctx.options.maxStrlen;
+    if (c.args[1]) {
+      const n = c.args[1].kind === 'Integer' ? Number(c.args[1].value) : null;
+      integerArg(c.args[1], c, ctx, 'length');
+      if (n !== null) size = Math.min(size, n + 1);
+    }
+    if (t.kind === 'string') return string(Math.min(t.size, size));
+    if (t.kind !== 'unknown' && !isIntegral(t) && t.kind !== 'array') {
+      ctx.diags.error(c.args[0]!.loc, `str() expects an integer or a pointer type as first argument (${typeName(t)} provided)`);
+    }
+    return string(size);
+  },
+  buf(c, ctx) {
+    if (!arity(c, ctx, 1, 2)) return unknown;
+    const t = ctx.expr(c.args[0]!);
+    let size = t.kind === 'array' ? t.len * (t.elem.kind === 'int' ? t.elem.size : 8) : 64;
+    if (c.args[1]) {
+      integerArg(c.args[1], c, ctx, 'length');
+      if (c.args[1].kind === 'Integer') size = Number(c.args[1].value);
+    }
+    return { kind: 'buffer', size: Math.min(size, ctx.options.maxStrlen) };
+  },
+  exit(c, ctx) {
+    if (!arity(c, ctx, 0, 1)) return none;
+    if (c.args[0]) integerArg(c.args[0], c, ctx);
+    return none;
+  },
+  count(c, ctx) {
+    arity(c, ctx, 0);
+    return { kind: 'agg', fn: 'count', valueType: u64 };
+  },
+  sum: aggregate('sum'),
+  min: aggregate('min'),
+  max: aggregate('max'),
+  avg: aggregate('avg'),
+  stats: aggregate('stats'),
+  hist(c, ctx) {
+    if (!arity(c, ctx, 1, 2)) return unknown;
+    integerArg(c.args[0]!, c, ctx);
+    let bits = 0;
+    if (c.args[1]) {
+      const b = literalInt(c.args[1], c, ctx, 'the second argument (bits)');
+      if (b !== null && (b < 0n || b > 5n)) ctx.diags.error(c.args[1].loc, 'hist: bits must be between 0 and 5');
+      bits = Number(b ?? 0n);
+    }
+    return { kind: 'agg', fn: 'hist', valueType: s64, lhist: { min: bits, max: 0, step: 0 } };
+  },
+  lhist(c, ctx) {
+    if (!arity(c, ctx, 4)) return unknown;
+    integerArg(c.args[0]!, c, ctx);
+    const [min, max, step] = [literalInt(c.args[1], c, ctx, 'min'), literalInt(c.args[2], c, ctx, 'max'), literalInt(c.args[3], c, ctx, 'step')];
+    if (min === null || max === null || step === null) return unknown;
+    if (step <= 0n) ctx.diags.error(c.args[3]!.loc, 'lhist() step must be >= 1');
+    else if (min > max) ctx.diags.error(c.args[1]!.loc, 'lhist() min must be less than max');
+    else if ((max - min) / step > 1000n) ctx.diags.error(c.loc, 'lhist() too many buckets, must be <= 1000 (max-min)/step');
+    return { kind: 'agg', fn: 'lhist', valueType: s64, lhist: { min: Number(min), max: Number(max), step: Number(step) } };
+  },
+  delete(c, ctx) {
+    if (c.args.length === 1 && c.args[0]!.kind === 'Map') {
+      ctx.mapType(c.args[0]!);
+      return none;
+    }
+    if (!arity(c, ctx, 2) || c.args[0]!.kind !== 'Map') {
+      ctx.diags.error(c.loc, 'delete() expects a map element: delete(@map[key]) or delete(@map, key)');
+      return none;
+    }
+    ctx.mapType(c.args[0]!);
+    ctx.expr(c.args[1]!);
+    return none;
+  },
+  clear: mapOnly,
+  zero: mapOnly,
+  has_key(c, ctx) {
+    if (!arity(c, ctx, 2) || c.args[0]!.kind !== 'Map') return bool;
+    ctx.mapType(c.args[0]!);
+    ctx.expr(c.args[1]!);
+    return bool;
+  },
+  len(c, ctx) {
+    if (!arity(c, ctx, 1)) return s64;
+    if (c.args[0]!.kind === 'Map') ctx.mapType(c.args[0]!);
+    else ctx.expr(c.args[0]!);
+    return s64;
+  },
+  time(c, ctx) {
+    if (!arity(c, ctx, 0, 1)) return none;
+    if (c.args[0]) literalString(c.args[0], c, ctx, 'format');
+    return none;
+  },
+  strftime(c, ctx) {
+    if (!arity(c, ctx, 2)) return unknown;
+    literalString(c.args[0], c, ctx, 'format');
+    integerArg(c.args[1]!, c, ctx);
+    return { kind: 'string', size: 64 };
+  },
+  strncmp(c, ctx) {
+    if (!arity(c, ctx, 3)) return s64;
+    const [a, b] = [ctx.expr(c.args[0]!), ctx.expr(c.args[1]!)];
+    for (const [t, e] of [[a, c.args[0]!], [b, c.args[1]!]] as const) {
+      if (t.kind !== 'string' && t.kind !== 'unknown') ctx.diags.error(e.loc, `strncmp() expects string arguments (${typeName(t)} provided)`);
+    }
+    literalInt(c.args[2], c, ctx, 'the length');
+    return s64;
+  },
+  strcontains(c, ctx) {
+    if (!arity(c, ctx, 2)) return bool;
+    for (const e of c.args) {
+      const t = ctx.expr(e);
+      if (t.kind !== 'string' && t.kind !== 'unknown') ctx.diags.error(e.loc, `strcontains() expects string arguments (${typeName(t)} provided)`);
+    }
+    return bool;
+  },
+  kptr(c, ctx) {
+    if (!arity(c, ctx, 1)) return unknown;
+    const t = ctx.expr(c.args[0]!);
+    return t.kind === 'pointer' ? { ...t, space: 'kernel' } : t;
+  },
+  uptr(c, ctx) {
+    if (!arity(c, ctx, 1)) return unknown;
+    const t = ctx.expr(c.args[0]!);
+    return t.kind === 'pointer' ? { ...t, space: 'user' } : t;
+  },
+  signal(c, ctx) {
+    if (!arity(c, ctx, 1)) return none;
+    const t = ctx.expr(c.args[0]!);
+    if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'unknown') ctx.diags.error(c.args[0]!.loc, 'signal() expects a signal number or name');
+    if (ctx.probe.context === 'atomic' && ctx.probe.kind !== 'tracepoint' && ctx.probe.kind !== 'rawtracepoint' && ctx.probe.kind !== 'profile' && ctx.probe.kind !== 'uprobe' && ctx.probe.kind !== 'uretprobe') {
+      ctx.diags.error(c.loc, `signal() can not be used with "${ctx.probe.kind}" probes`);
+    }
+    return none;
+  },
+  system: unsafeCommand,
+  cat(c, ctx) {
+    if (!arity(c, ctx, 1, 8)) return none;
+    literalString(c.args[0], c, ctx, 'format');
+    for (const a of c.args.slice(1)) ctx.expr(a);
+    return none;
+  },
+  join(c, ctx) {
+    if (!arity(c, ctx, 1, 2)) return none;
+    integerArg(c.args[0]!, c, ctx);
+    if (c.args[1]) literalString(c.args[1], c, ctx, 'separator');
+    return none;
+  },
+  strerror(c, ctx) {
+    if (!arity(c, ctx, 1)) return unknown;
+    integerArg(c.args[0]!, c, ctx);
+    return { kind: 'int', size: 8, signed: true, enumName: '__errno' };
+  },
+  ksym(c, ctx) {
+    if (!arity(c, ctx, 1)) return unknown;
+    integerArg(c.args[0]!, c, ctx);
+    return { kind: 'ksym' };
+  },
+  usym(c, ctx) {
+    if (!arity(c, ctx, 1)) return unknown;
+    integerArg(c.args[0]!, c, ctx);
+    return { kind: 'usym' };
+  },
+  nsecs(c, ctx) {
+    if (!arity(c, ctx, 0, 1)) return u64;
+    const a = c.args[0];
+    if (a && (a.kind !== 'Identifier' || !['monotonic', 'boot', 'tai', 'sw_tai'].includes(a.name))) {
+      ctx.diags.error(a.loc, 'nsecs() expects one of: monotonic, boot, tai, sw_tai');
+    }
+    return u64;
+  },
+};
+
+function aggregate(fn: 'sum' | 'min' | 'max' | 'avg' | 'stats'): Checker {
+  return (c, ctx) => {
+    if (!arity(c, ctx, 1)) return unknown;
+    const t = integerArg(c.args[0]!, c, ctx);
+    const signed = t.kind === 'int' ? t.signed : false;
+    return { kind: 'agg', fn, valueType: { kind: 'int', size: 8, signed: fn === 'avg' || fn === 'stats' ? true : signed } };
+  };
+}
+
+function mapOnly(c: Call, ctx: CheckContext): Type {
+  if (!arity(c, ctx, 1)) return none;
+  const m = c.args[0]!;
+  if (m.kind !== 'Map' || m.indexed) {
+    ctx.diags.error(m.loc, `${c.name}() expects a map argument`);
+    return none;
+  }
+  ctx.mapType(m);
+  return none;
+}
+
+function unsafeCommand(c: Call, ctx: CheckContext): Type {
+  if (!arity(c, ctx, 1, 8)) return none;
+  literalString(c.args[0], c, ctx, 'format');
+  for (const a of c.args.slice(1)) ctx.expr(a);
+  return none;
+}
+
+/** Type of a call; reports unknown functions with the known names that are closest. */
+export function checkCall(c: Call, ctx: CheckContext): Type {
+  const check = CHECKERS[c.name];
+  if (!check) {
+    for (const a of c.args) ctx.expr(a);
+    ctx.diags.error(c.loc, `Unknown function: '${c.name}'`);
+    return unknown;
+  }
+  return check(c, ctx);
+}
+
+/** True for calls whose value cannot be used in an expression. */
+export function isStatementOnly(name: string): boolean {
+  return STATEMENT_ONLY.has(name);
+}
+
+/** Names of every builtin function siesta knows. */
+export const FUNCTION_NAMES: readonly string[] = Object.keys(CHECKERS);

@@ -1,0 +1,468 @@
+/**
+ * Type checking: gives every expression of every resolved probe a type (side table keyed by AST node id),
+ * infers the key and value types of every map across the whole script, and reports misuse as diagnostics.
+ * A probe body is checked once per attach point, because `args` differs between tracepoints.
+ */
+import type { Diagnostics, Expr, MapRef, Program, Stmt, TypeSpec, Variable } from '../lang/index.js';
+import { BtfTypes } from '../types/from-btf.js';
+import type { KernelInfo } from '../types/kernel-info.js';
+import {
+  type AggFn, bool, int, isIntegral, isScalar, NAMED_TYPES, none, pointer, s64, sameType, sizeOf, string, tuple, type Type,
+  typeName, u32, u64, unknown,
+} from '../types/types.js';
+import type { ResolvedProbe } from './probes.js';
+import { checkCall } from './typecheck-calls.js';
+
+/** A script map's signature, the same in every probe. */
+export interface MapSig {
+  name: string;
+  /** Key type (a tuple for `@m[a, b]`), or null for a map used without keys. */
+  key: Type | null;
+  value: Type;
+  /** Aggregation function when the map holds one (count, sum, hist...). */
+  agg?: AggFn;
+  /** hist(): log2 buckets split in 2^bits; lhist(): linear bounds. */
+  hist?: { bits: number };
+  lhist?: { min: number; max: number; step: number };
+  /** Where it was first assigned, for diagnostics. */
+  loc: Expr['loc'];
+}
+
+/** Types of one attach point's program. */
+export interface ProbeTypes {
+  probe: ResolvedProbe;
+  exprs: Map<number, Type>;
+  vars: Map<string, Type>;
+}
+
+/** Output of the pass: per-probe expression types and the script's maps. */
+export interface TypedProgram {
+  probes: ProbeTypes[];
+  maps: Map<string, MapSig>;
+  /** The BTF converter used (for record field lookups in codegen). */
+  btfTypes: BtfTypes | null;
+}
+
+/** Options that change types: string size and positional parameters. */
+export interface TypeOptions {
+  maxStrlen: number;
+  params: readonly string[];
+}
+
+/** Context handed to the builtin-function checker. */
+export interface CheckContext {
+  diags: Diagnostics;
+  types: Map<number, Type>;
+  probe: ResolvedProbe;
+  options: TypeOptions;
+  expr(e: Expr): Type;
+  /** Records that map `m` holds `value` (and the aggregation), checking consistency. */
+  defineMap(m: MapRef, value: Type, agg?: AggFn, buckets?: Pick<MapSig, 'hist' | 'lhist'>): void;
+  /** The type of map `m` as read (unknown if never assigned yet). */
+  mapType(m: MapRef): Type;
+}
+
+/** Map keys: integers are widened to 64 bits, as bpftrace does, so `@[pid]` and `@[tid]` share a layout. */
+export function keyTypeOf(t: Type): Type {
+  if (t.kind === 'int') return int(8, t.signed);
+  if (t.kind === 'bool') return u64;
+  if (t.kind === 'tuple') return tuple(t.elems.map(keyTypeOf));
+  return t;
+}
+
+/** Map values: plain integers are stored as 64-bit. */
+function valueTypeOf(t: Type): Type {
+  if (t.kind === 'int') return int(8, t.signed);
+  return t;
+}
+
+/** Runs the pass. */
+export function typecheck(program: Program, probes: readonly ResolvedProbe[], kernel: KernelInfo, diags: Diagnostics, options: TypeOptions): TypedProgram {
+  const btfTypes = kernel.btf ? new BtfTypes(kernel.btf) : null;
+  const maps = new Map<string, MapSig>();
+  // Two rounds: maps assigned in a later probe are known when an earlier probe reads them.
+  let result: ProbeTypes[] = [];
+  for (let round = 0; round < 2; round++) {
+    const quiet = round === 0;
+    result = probes.map((probe) => checkProbe(program, probe, maps, btfTypes, quiet ? null : diags, options));
+  }
+  return { probes: result, maps, btfTypes };
+}
+
+function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, MapSig>, btfTypes: BtfTypes | null,
+  diags: Diagnostics | null, options: TypeOptions): ProbeTypes {
+  const ast = program.probes[probe.probeIndex]!;
+  const exprs = new Map<number, Type>();
+  const vars = new Map<string, Type>();
+  const sink = diags ?? ({ error() {}, warning() {} } as unknown as Diagnostics);
+  const err = (loc: Expr['loc'], text: string, notes?: string[]) => {
+    sink.error(loc, text, notes);
+    return unknown;
+  };
+
+  const ctx: CheckContext = {
+    diags: sink,
+    types: exprs,
+    probe,
+    options,
+    expr: (e) => expr(e),
+    defineMap(m, value, agg, buckets) {
+      const key = m.keys.length === 0 ? null : keyTypeOf(m.keys.length === 1 ? expr(m.keys[0]!) : tuple(m.keys.map((k) => expr(k))));
+      const old = maps.get(m.name);
+      const v = agg ? value : valueTypeOf(value);
+      if (!old) {
+        maps.set(m.name, { name: m.name, key, value: v, ...(agg ? { agg } : {}), ...buckets, loc: m.loc });
+        return;
+      }
+      if (old.value.kind === 'unknown') old.value = v;
+      if (old.key === null && key !== null && old.value.kind !== 'unknown' && diags) {
+        err(m.loc, `Argument mismatch for ${m.name}: trying to access with arguments when map expects no arguments`);
+      } else if (old.key !== null && key !== null && !compatible(old.key, key)) {
+        err(m.loc, `Argument mismatch for ${m.name}: trying to access with arguments: [${typeName(key)}] when map expects arguments: [${typeName(old.key)}]`);
+      }
+      if ((old.agg ?? null) !== (agg ?? null) && old.value.kind !== 'unknown') {
+        err(m.loc, `Type mismatch for ${m.name}: trying to assign value of type '${agg ? `${agg}_t` : typeName(v)}' when map already contains a value of type '${old.agg ? `${old.agg}_t` : typeName(old.value)}'`);
+      } else if (!agg && !compatible(old.value, v)) {
+        err(m.loc, `Type mismatch for ${m.name}: trying to assign value of type '${typeName(v)}' when map already contains a value of type '${typeName(old.value)}'`);
+      } else if (!agg && (old.value.kind === 'string' || old.value.kind === 'tuple') && sizeOf(v) > sizeOf(old.value)) {
+        old.value = v;
+      }
+    },
+    mapType(m) {
+      const sig = maps.get(m.name);
+      if (!sig) {
+        err(m.loc, `Undefined map: ${m.name}`);
+        return unknown;
+      }
+      for (const k of m.keys) expr(k);
+      return sig.agg ? { kind: 'agg', fn: sig.agg, valueType: sig.value } : sig.value;
+    },
+  };
+
+  function set(e: Expr, t: Type): Type {
+    exprs.set(e.id, t);
+    return t;
+  }
+
+  function fieldOf(base: Type, field: string, loc: Expr['loc']): Type {
+    let rec = base;
+    if (rec.kind === 'pointer') rec = rec.to;
+    if (rec.kind !== 'record') return err(loc, `Can not access field '${field}' on type '${typeName(base)}'. Try dereferencing it first, or using '->'`);
+    const fields = rec.fields ?? btfTypes?.fieldsOf(rec) ?? [];
+    const f = fields.find((x) => x.name === field);
+    if (!f) return err(loc, `${rec.name.startsWith('struct _tracepoint') ? 'args' : rec.name} has no field named ${field}`);
+    return f.type;
+  }
+
+  function expr(e: Expr): Type {
+    switch (e.kind) {
+      case 'Integer':
+        return set(e, e.value > 0x7fffffffffffffffn ? u64 : s64);
+      case 'String':
+        return set(e, string(e.bytes.length + 1));
+      case 'Bool':
+        return set(e, bool);
+      case 'PositionalParam': {
+        const v = options.params[e.index - 1];
+        return set(e, v !== undefined && /^-?\d+$/.test(v) ? s64 : string(Math.max(1, (v ?? '').length + 1)));
+      }
+      case 'ParamCount':
+        return set(e, s64);
+      case 'Builtin':
+        return set(e, builtin(e.name, e.loc));
+      case 'Identifier':
+        return set(e, err(e.loc, `Unknown identifier: '${e.name}'`));
+      case 'Variable': {
+        const t = vars.get(e.name);
+        if (!t) return set(e, err(e.loc, `Undefined or undeclared variable: ${e.name}`));
+        return set(e, t);
+      }
+      case 'Map':
+        return set(e, ctx.mapType(e));
+      case 'Unary': {
+        const t = expr(e.operand);
+        if (e.op === '!') return set(e, isIntegral(t) ? bool : err(e.loc, `The ! operator can not be used on expressions of type '${typeName(t)}'`));
+        if (e.op === '*') {
+          if (t.kind !== 'pointer') return set(e, err(e.loc, `Can not dereference type '${typeName(t)}': it is not a pointer`));
+          return set(e, t.to.kind === 'int' ? t.to : t.to);
+        }
+        if (e.op === '&') return set(e, err(e.loc, 'The & operator is not supported'));
+        if (!isIntegral(t)) return set(e, err(e.loc, `The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`));
+        return set(e, e.op === '-' ? s64 : t.kind === 'int' ? int(8, t.signed) : u64);
+      }
+      case 'Update': {
+        const t = e.target.kind === 'Variable' ? vars.get(e.target.name) : ctx.mapType(e.target);
+        if (e.target.kind === 'Map') {
+          const sig = maps.get(e.target.name);
+          if (!sig || sig.value.kind === 'unknown') ctx.defineMap(e.target, s64);
+        } else if (!t) return set(e, err(e.loc, `Undefined or undeclared variable: ${e.target.name}`));
+        exprs.set(e.target.id, t ?? s64);
+        return set(e, t && t.kind === 'int' ? t : s64);
+      }
+      case 'Binary': {
+        const l = expr(e.left), r = expr(e.right);
+        if (l.kind === 'unknown' || r.kind === 'unknown') return set(e, unknown);
+        if (e.op === '==' || e.op === '!=') {
+          if (l.kind === 'string' && r.kind === 'string') return set(e, bool);
+          if (isIntegral(l) && isIntegral(r)) return set(e, bool);
+          return set(e, err(e.opLoc, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`));
+        }
+        if (!isIntegral(l) || !isIntegral(r)) {
+          return set(e, err(e.opLoc, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`));
+        }
+        if (['<', '>', '<=', '>=', '&&', '||'].includes(e.op)) return set(e, bool);
+        const signed = (l.kind === 'int' && l.signed) || (r.kind === 'int' && r.signed);
+        if ((e.op === '+' || e.op === '-') && l.kind === 'pointer' && r.kind !== 'pointer') return set(e, l);
+        return set(e, int(8, signed));
+      }
+      case 'Ternary': {
+        expr(e.cond);
+        const a = expr(e.then), b = expr(e.otherwise);
+        if (a.kind === 'string' && b.kind === 'string') return set(e, string(Math.max(a.size, b.size)));
+        if (isIntegral(a) && isIntegral(b)) return set(e, a.kind === 'int' && b.kind === 'int' ? int(8, a.signed || b.signed) : a);
+        if (a.kind === 'none' && b.kind === 'none') return set(e, none);
+        return set(e, err(e.loc, `Ternary operator branches have different types: '${typeName(a)}' and '${typeName(b)}'`));
+      }
+      case 'Cast': {
+        const from = expr(e.expr);
+        const to = resolveTypeSpec(e.type);
+        if (!to) return set(e, unknown);
+        if (isScalar(to) && !isScalar(from) && from.kind !== 'unknown' && from.kind !== 'array') {
+          return set(e, err(e.loc, `Cannot cast from '${typeName(from)}' to '${typeName(to)}'`));
+        }
+        return set(e, to.kind === 'pointer' && from.kind === 'pointer' ? { ...to, space: from.space } : to);
+      }
+      case 'FieldAccess': {
+        const base = expr(e.expr);
+        if (base.kind === 'unknown') return set(e, unknown);
+        if (base.kind === 'tuple') return set(e, err(e.loc, 'Use .N to access tuple elements'));
+        return set(e, fieldOf(base, e.field, e.loc));
+      }
+      case 'TupleAccess': {
+        const base = expr(e.expr);
+        if (base.kind !== 'tuple') return set(e, base.kind === 'unknown' ? unknown : err(e.loc, `Can not access index '${e.index}' on expression of type '${typeName(base)}'`));
+        const t = base.elems[e.index];
+        return set(e, t ?? err(e.loc, `Invalid tuple index: ${e.index}. Found ${base.elems.length} elements in tuple.`));
+      }
+      case 'Index': {
+        const base = expr(e.expr);
+        const idx = expr(e.index);
+        if (!isIntegral(idx)) return set(e, err(e.index.loc, 'The array index operator [] needs an integer index'));
+        if (base.kind === 'array') return set(e, base.elem);
+        if (base.kind === 'pointer') return set(e, base.to);
+        if (base.kind === 'string') return set(e, int(1, true));
+        return set(e, base.kind === 'unknown' ? unknown : err(e.loc, `The array index operator [] can not be used on expressions of type '${typeName(base)}'`));
+      }
+      case 'Call':
+        return set(e, checkCall(e, ctx));
+      case 'Tuple': {
+        const elems = e.elems.map((x) => expr(x));
+        return set(e, tuple(elems));
+      }
+      case 'Sizeof': {
+        if (e.arg.kind === 'NamedType' || e.arg.kind === 'PointerType' || e.arg.kind === 'ArrayType') resolveTypeSpec(e.arg);
+        else expr(e.arg);
+        return set(e, u64);
+      }
+      case 'Offsetof':
+        return set(e, u64);
+      case 'Block':
+        for (const s of e.stmts) stmt(s);
+        return set(e, e.value ? expr(e.value) : none);
+    }
+  }
+
+  function resolveTypeSpec(t: TypeSpec): Type | null {
+    switch (t.kind) {
+      case 'NamedType': {
+        if (t.keyword === null && NAMED_TYPES[t.name]) return NAMED_TYPES[t.name]!;
+        if (t.name === 'string') return string(options.maxStrlen);
+        const found = btfTypes?.byName(t.keyword ? `${t.keyword} ${t.name}` : t.name);
+        if (found) return found;
+        err(t.loc, `Unknown type: ${t.keyword ? `${t.keyword} ` : ''}${t.name}`);
+        return null;
+      }
+      case 'PointerType': {
+        const to = resolveTypeSpec(t.pointee);
+        return to ? pointer(to, 'kernel') : null;
+      }
+      case 'ArrayType': {
+        const el = resolveTypeSpec(t.element);
+        if (!el) return null;
+        if (t.element.kind === 'NamedType' && t.element.name === 'string') return string(t.size ?? options.maxStrlen);
+        return { kind: 'array', elem: el, len: t.size ?? 0, space: 'kernel' };
+      }
+    }
+  }
+
+  function builtin(name: string, loc: Expr['loc']): Type {
+    const p = probe;
+    switch (name) {
+      case 'pid': case 'tid': case 'uid': case 'gid': case 'cpu': case 'numaid': case 'ncpus': case 'rand':
+        return u32;
+      case 'nsecs': case 'elapsed': case 'jiffies': case 'cgroup':
+        return u64;
+      case 'comm':
+        return string(16);
+      case 'probe': case 'func':
+        return string(Math.max(p.name.length + 1, 64));
+      case 'curtask': {
+        const task = btfTypes?.byName('struct task_struct');
+        return task ? pointer(task, 'kernel') : u64;
+      }
+      case 'args': {
+        if (p.tracepoint) return p.tracepoint.args;
+        if (p.rawtracepoint) {
+          const fields = [];
+          let off = 0;
+          for (const a of p.rawtracepoint.args) {
+            fields.push({ name: a.name, type: a.type, offset: off });
+            off += 8;
+          }
+          return { kind: 'record', name: `struct _rawtracepoint_${p.rawtracepoint.name}`, size: off, fields, union: false, space: 'kernel' };
+        }
+        return err(loc, `The args builtin can only be used with tracepoint and rawtracepoint probes (${p.kind} used here)`);
+      }
+      case 'retval':
+        if (p.kind !== 'uretprobe') return err(loc, `The retval builtin can only be used with 'uretprobe' probes (${p.kind} used here)`);
+        return s64;
+      case 'kstack': return { kind: 'stack', user: false };
+      case 'ustack': return { kind: 'stack', user: true };
+      default: {
+        const m = /^(s?)arg(\d)$/.exec(name);
+        if (m) {
+          if (p.kind !== 'uprobe' && p.kind !== 'uretprobe' && p.kind !== 'rawtracepoint') {
+            return err(loc, `The ${name} builtin can only be used with 'uprobe' and 'rawtracepoint' probes (${p.kind} used here)`);
+          }
+          if (p.kind === 'rawtracepoint') {
+            const a = p.rawtracepoint?.args[Number(m[2])];
+            if (!a) return err(loc, `${p.name} has no ${name}`);
+            return a.type;
+          }
+          return m[1] ? s64 : u64;
+        }
+        return err(loc, `Unknown builtin: ${name}`);
+      }
+    }
+  }
+
+  function assignVar(target: Variable, t: Type, loc: Expr['loc']): void {
+    const old = vars.get(target.name);
+    if (t.kind === 'none') {
+      err(loc, `Value '${target.name}' cannot be assigned: the right-hand side has no value`);
+      return;
+    }
+    if (!old) vars.set(target.name, t.kind === 'int' ? int(8, t.signed) : t);
+    else if (!compatible(old, t)) err(loc, `Type mismatch for ${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(old)}'`);
+    else if (old.kind === 'string' && t.kind === 'string' && t.size > old.size) vars.set(target.name, t);
+    exprs.set(target.id, vars.get(target.name)!);
+  }
+
+  function stmt(s: Stmt): void {
+    switch (s.kind) {
+      case 'ExprStmt': {
+        const t = expr(s.expr);
+        if (s.expr.kind === 'Map' || s.expr.kind === 'Variable') err(s.loc, 'Expression has no effect', []);
+        void t;
+        return;
+      }
+      case 'Discard':
+        expr(s.expr);
+        return;
+      case 'AssignVar': {
+        const t = expr(s.value);
+        if (s.op) {
+          const old = vars.get(s.target.name);
+          if (!old) err(s.target.loc, `Undefined or undeclared variable: ${s.target.name}`);
+          else if (!isIntegral(old) || !isIntegral(t)) err(s.loc, `Compound assignment needs integer operands, not '${typeName(old)}' and '${typeName(t)}'`);
+          if (old) exprs.set(s.target.id, old);
+          return;
+        }
+        assignVar(s.target, t, s.loc);
+        return;
+      }
+      case 'Let': {
+        const declared = s.type ? resolveTypeSpec(s.type) : null;
+        const t = s.value ? expr(s.value) : declared;
+        if (vars.has(s.target.name) && diags) err(s.target.loc, `Variable ${s.target.name} was already declared`);
+        if (t) assignVar(s.target, declared ?? t, s.loc);
+        return;
+      }
+      case 'AssignMap': {
+        const t = expr(s.value);
+        if (t.kind === 'unknown') return;
+        if (t.kind === 'agg') {
+          const buckets = t.fn === 'hist' ? { hist: { bits: t.lhist?.min ?? 0 } } : t.fn === 'lhist' && t.lhist ? { lhist: t.lhist } : {};
+          ctx.defineMap(s.target, t.valueType ?? s64, t.fn, buckets);
+          exprs.set(s.target.id, t);
+          return;
+        }
+        if (t.kind === 'none') {
+          err(s.value.loc, `Map value '${s.target.name}' cannot be assigned from a function that returns no value`);
+          return;
+        }
+        if (s.op) {
+          const sig = maps.get(s.target.name);
+          if (!sig) ctx.defineMap(s.target, s64);
+          for (const k of s.target.keys) expr(k);
+          exprs.set(s.target.id, ctx.mapType(s.target));
+          return;
+        }
+        ctx.defineMap(s.target, t);
+        exprs.set(s.target.id, ctx.mapType(s.target));
+        return;
+      }
+      case 'If':
+        expr(s.cond);
+        stmt(s.then);
+        if (s.otherwise) stmt(s.otherwise);
+        return;
+      case 'While':
+        expr(s.cond);
+        stmt(s.body);
+        return;
+      case 'Unroll':
+        expr(s.count);
+        stmt(s.body);
+        return;
+      case 'For':
+        if (s.iterable.kind === 'Range') {
+          expr(s.iterable.start);
+          expr(s.iterable.end);
+          vars.set(s.variable.name, s64);
+        } else {
+          const sig = maps.get(s.iterable.name);
+          if (!sig) err(s.iterable.loc, `Undefined map: ${s.iterable.name}`);
+          else vars.set(s.variable.name, tuple([sig.key ?? u64, sig.agg ? { kind: 'agg', fn: sig.agg } : sig.value]));
+        }
+        exprs.set(s.variable.id, vars.get(s.variable.name) ?? unknown);
+        stmt(s.body);
+        return;
+      case 'Return':
+        if (s.value) expr(s.value);
+        return;
+      case 'Break': case 'Continue':
+        return;
+      case 'Block':
+        for (const x of s.stmts) stmt(x);
+        if (s.value) expr(s.value);
+        return;
+    }
+  }
+
+  if (ast.predicate) {
+    const t = expr(ast.predicate);
+    if (t.kind !== 'unknown' && !isIntegral(t)) err(ast.predicate.loc, `Invalid type for predicate: ${typeName(t)}`);
+  }
+  stmt(ast.body);
+  return { probe, exprs, vars };
+}
+
+/** Whether a value of type `b` can be stored where `a` is expected (integers of any width; strings of any size). */
+export function compatible(a: Type, b: Type): boolean {
+  if (a.kind === 'unknown' || b.kind === 'unknown') return true;
+  if ((a.kind === 'int' || a.kind === 'bool') && (b.kind === 'int' || b.kind === 'bool')) return true;
+  if (a.kind === 'string' && b.kind === 'string') return true;
+  if (a.kind === 'tuple' && b.kind === 'tuple') return a.elems.length === b.elems.length && a.elems.every((e, i) => compatible(e, b.elems[i]!));
+  return sameType(a, b);
+}
