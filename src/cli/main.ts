@@ -3,7 +3,7 @@
  * cause ends as one message on stderr and an exit code, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { CliError, reportError } from './errors.js';
 
 function packageVersion(): string {
@@ -14,27 +14,78 @@ function packageVersion(): string {
   }
 }
 
+interface TopOptions {
+  info?: boolean;
+  verbose?: boolean;
+  e?: string;
+  c?: string;
+  p?: string;
+  l?: string | boolean;
+  k?: boolean;
+  f: 'text' | 'json';
+  o?: string;
+  q?: boolean;
+  dryRun?: boolean;
+  unsafe?: boolean;
+}
+
 /** Runs siesta with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const version = packageVersion();
   const program = new Command('siesta')
     .description('A Linux tracer: bpftrace-compatible scripts compiled to eBPF by siesta, with reliable user-memory reads')
     .version(version, '-V, --version')
+    .usage('[options] [script.bt | -e program] [params...]')
+    .argument('[args...]', 'a script file and its positional parameters ($1, $2...)')
+    .option('-e <program>', 'the program to run')
+    .option('-c <command>', 'run COMMAND after the probes are attached and stop when it exits')
+    .option('-p <pid>', 'restrict uprobes to process PID')
+    .option('-l [pattern]', 'list probes matching PATTERN (with -v: their arguments and context)')
+    .option('-v, --verbose', 'verbose: verifier logs and internal details')
+    .option('-k', 'warn when a helper fails (e.g. a read of user memory)')
+    .addOption(new Option('-f <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-o <file>', 'write output to FILE instead of stdout')
+    .option('-q', 'quiet: do not print "Attached N probes"')
+    .option('--dry-run', 'compile, load and attach, then exit')
+    .option('--unsafe', 'allow unsafe functions such as system()')
     .option('--info', 'print the kernel features siesta found and the reliable-read mechanisms available')
-    .option('-v, --verbose', 'verbose: verifier logs, disassembly and internal details')
+    .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let verbose = false;
   try {
     program.parse(argv, { from: 'user' });
-    const opts = program.opts<{ info?: boolean; verbose?: boolean }>();
+    const opts = program.opts<TopOptions>();
     verbose = opts.verbose ?? false;
+    const args = program.args;
     if (opts.info) {
       const { renderInfo } = await import('./info.js');
-      process.stdout.write(`${renderInfo(version)}\n`);
+      process.stdout.write(`${renderInfo(version, { timings: verbose })}\n`);
       return 0;
     }
-    throw new CliError('nothing to do: give a program with -e, a script file, or --info (see --help)', 2);
+    if (opts.l !== undefined) {
+      const { listProbesCommand } = await import('./list.js');
+      return listProbesCommand(typeof opts.l === 'string' ? opts.l : args[0], verbose);
+    }
+    if (opts.e === undefined && args.length === 0) {
+      throw new CliError('nothing to do: give a program with -e, a script file, or --info (see --help)', 2);
+    }
+    const pid = opts.p !== undefined ? Number(opts.p) : undefined;
+    if (pid !== undefined && (!Number.isInteger(pid) || pid <= 0)) throw new CliError(`-p: invalid pid '${opts.p}'`, 2);
+    const { runScript } = await import('./run.js');
+    return await runScript({
+      ...(opts.e !== undefined ? { program: opts.e } : { file: args[0]! }),
+      params: opts.e !== undefined ? args : args.slice(1),
+      ...(opts.c !== undefined ? { command: opts.c } : {}),
+      ...(pid !== undefined ? { pid } : {}),
+      verbose,
+      warnHelperErrors: opts.k ?? false,
+      format: opts.f,
+      ...(opts.o !== undefined ? { output: opts.o } : {}),
+      quiet: opts.q ?? false,
+      dryRun: opts.dryRun ?? false,
+      unsafe: opts.unsafe ?? false,
+    });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     return reportError(e, verbose);

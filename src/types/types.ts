@@ -175,3 +175,6 @@ export function sameType(a: Type, b: Type): boolean {
     default: return true;
   }
 }
+
+/** A struct, union or tracepoint `args` record type. */
+export type RecordType = Extract<Type, { kind: 'record' }>;

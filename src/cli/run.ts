@@ -1,0 +1,130 @@
+/**
+ * Running a script from the command line: compile, report diagnostics, start the session, print its events
+ * with the text or JSON printer, and at the end print the maps as bpftrace does.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { compile } from '../codegen/index.js';
+import { hostKernelInfo } from '../kernel/host-info.js';
+import { createJsonPrinter, createTextPrinter, type Printer } from '../output/index.js';
+import { installCleanup, releaseAll } from '../runtime/cleanup.js';
+import { Session } from '../runtime/session.js';
+import { strftime } from './strftime.js';
+import { CliError, privilegeProblem } from './errors.js';
+
+/** Options of a script run (bpftrace's flags). */
+export interface RunOptions {
+  program?: string;
+  file?: string;
+  params: string[];
+  command?: string;
+  pid?: number;
+  verbose: boolean;
+  warnHelperErrors: boolean;
+  format: 'text' | 'json';
+  output?: string;
+  quiet: boolean;
+  dryRun: boolean;
+  unsafe: boolean;
+}
+
+/** Splits a -c command line into words (quotes group words; no other shell syntax). */
+export function splitCommand(cmd: string): string[] {
+  const words: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (const m of cmd.matchAll(re)) words.push(m[1] ?? m[2] ?? m[3]!);
+  return words;
+}
+
+/** Runs a script; resolves to the exit code. */
+export async function runScript(o: RunOptions): Promise<number> {
+  const source = o.program ?? readSource(o.file!);
+  const file = o.program !== undefined ? 'stdin' : o.file!;
+  const kernel = hostKernelInfo();
+  const result = compile(source, kernel, { file, params: o.params });
+  const rendered = result.diagnostics.render();
+  if (!result.ok) {
+    process.stderr.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
+    return 1;
+  }
+  if (rendered.trim()) process.stderr.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
+  const lack = privilegeProblem();
+  if (lack) throw new CliError(lack);
+
+  const out = o.output ? createWriteStream(o.output) : null;
+  const sink = {
+    stdout: (s: string) => (out ? out.write(s) : process.stdout.write(s)),
+    stderr: (s: string) => process.stderr.write(s),
+  };
+  const printer: Printer = o.format === 'json' ? createJsonPrinter(sink) : createTextPrinter(sink);
+
+  let child: ChildProcess | null = null;
+  let release: (() => void) | null = null;
+  if (o.command) {
+    const words = splitCommand(o.command);
+    if (words.length === 0) throw new CliError('-c needs a command');
+    // The child waits on fd 3 until the probes are attached, then becomes the command (same pid).
+    child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec "$0" "$@"', ...words], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+    const gate = child.stdio[3] as NodeJS.WritableStream;
+    release = () => gate.end('\n');
+  }
+
+  let stopRequested: (() => void) | null = null;
+  const stopped = new Promise<void>((r) => {
+    stopRequested = r;
+  });
+  installCleanup(() => stopRequested?.());
+
+  const session = Session.start(result.script, {
+    ...(o.pid !== undefined ? { pid: o.pid } : o.command && child?.pid ? { pid: child.pid } : {}),
+    logLevel: o.verbose ? 1 : 0, unsafe: o.unsafe,
+  });
+  try {
+    if (!o.quiet) printer.attachedProbes(session.attached);
+    if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) process.stdout.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+    if (o.dryRun) {
+      await session.stop();
+      return 0;
+    }
+    release?.();
+    child?.on('exit', () => stopRequested?.());
+    session.signal.addEventListener('abort', () => stopRequested?.());
+    // exit() in a begin probe has already fired by now.
+    if (session.signal.aborted) stopRequested!();
+    const printing = (async () => {
+      for await (const ev of session.events()) {
+        switch (ev.type) {
+          case 'printf': printer.printf(ev.text); break;
+          case 'errorf': process.stderr.write(`${ev.loc ? `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ` : ''}ERROR: ${ev.text}\n`); break;
+          case 'warnf': process.stderr.write(`${ev.loc ? `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ` : ''}WARNING: ${ev.text}\n`); break;
+          case 'time': printer.time(strftime(ev.format, ev.date)); break;
+          case 'print': printer.map(ev.map, { top: ev.top, div: ev.div }); break;
+          case 'value': printer.value(ev.value); break;
+          case 'cat': printer.cat(ev.text); break;
+          case 'system': printer.syscall(session.runSystem(ev.command)); break;
+          default: break;
+        }
+      }
+    })();
+    await stopped;
+    const { maps, summary } = await session.stop();
+    await printing;
+    printer.end();
+    for (const m of maps) if (m.entries.length) printer.map(m);
+    if (summary.lost > 0n) printer.lostEvents(summary.lost);
+    return 0;
+  } finally {
+    session.close();
+    if (child && child.exitCode === null) child.kill('SIGTERM');
+    out?.end();
+    releaseAll();
+  }
+}
+
+function readSource(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The instruction list of one program being generated, with its frame: 8-byte stack slots for scalars that
+ * must survive helper calls, and offsets in the per-CPU scratch buffer (R9) for strings, tuples, keys and
+ * output records, which do not fit the 512-byte stack.
+ *
+ * Register conventions of generated code:
+ *   R6  the program's context (saved from R1 at entry)
+ *   R9  base of this CPU's scratch buffer (a map value, checked non-NULL at entry)
+ *   R7, R8  callee-saved temporaries; R0-R5 are clobbered by every helper call
+ */
+import { type Insn, type Item, label, type Reg } from '../asm/index.js';
+
+/** Registers with fixed roles in generated code. */
+export const CTX: Reg = 6, SCRATCH: Reg = 9;
+
+/** Stack bytes generated code may use (the kernel's limit is 512). */
+const STACK_LIMIT = 512;
+
+/** A compile error in generated code (a script the checker accepted but codegen cannot fit). */
+export class CodegenError extends Error {
+  override readonly name = 'CodegenError';
+}
+
+/** Builds one program's instructions and frame. */
+export class ProgramBuilder {
+  readonly items: Item[] = [];
+  #stack = 0;
+  #scratch = 0;
+  #labels = 0;
+
+  constructor(readonly name: string) {}
+
+  /** Appends instructions. */
+  emit(...insns: Insn[]): void {
+    this.items.push(...insns);
+  }
+
+  /** A fresh label name. */
+  newLabel(hint: string): string {
+    return `${hint}_${this.#labels++}`;
+  }
+
+  /** Places a label here. */
+  mark(name: string): void {
+    this.items.push(label(name));
+  }
+
+  /** An 8-byte-aligned stack area of `size` bytes; returns its offset from R10 (negative). */
+  allocStack(size: number): number {
+    this.#stack += Math.ceil(size / 8) * 8;
+    if (this.#stack > STACK_LIMIT) throw new CodegenError(`probe ${this.name} needs more than ${STACK_LIMIT} bytes of stack`);
+    return -this.#stack;
+  }
+
+  /** An 8-byte-aligned area of `size` bytes in the scratch buffer; returns its offset from R9. */
+  allocScratch(size: number): number {
+    const off = this.#scratch;
+    this.#scratch += Math.ceil(Math.max(size, 1) / 8) * 8;
+    return off;
+  }
+
+  /** Scratch bytes this program uses. */
+  get scratchSize(): number {
+    return this.#scratch;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Collects the resources the generated programs refer to while code is generated: the script maps (with
+ * their kernel layouts), output formats and print values. The result is the `Resources` record.
+ */
+import type { MapSig, TypedProgram } from '../passes/typecheck.js';
+import { sizeOf, type Type } from '../types/types.js';
+import { CodegenError } from './builder.js';
+import { bpfMapName, type FormatEvent, type PrintValueEvent, type ScriptMap } from './resources.js';
+
+/** Value layout sizes of aggregations (per CPU). */
+function aggValueSize(sig: MapSig): number {
+  switch (sig.agg) {
+    case 'min': case 'max': case 'avg': case 'stats': return 16;
+    case 'count': case 'sum': case 'hist': case 'lhist': return 8;
+    default: return Math.max(1, sizeOf(sig.value));
+  }
+}
+
+/** Accumulates resources; one per compilation. */
+export class ResourceCollector {
+  readonly maps = new Map<string, ScriptMap>();
+  readonly formats: FormatEvent[] = [];
+  readonly printValues: PrintValueEvent[] = [];
+  readonly timeFormats: string[] = [];
+
+  constructor(typed: TypedProgram, maxMapKeys: number) {
+    let i = 0;
+    for (const sig of [...typed.maps.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const userKeySize = sig.key ? sizeOf(sig.key) : 8;
+      const bucketed = sig.agg === 'hist' || sig.agg === 'lhist';
+      const hist = sig.agg === 'hist' ? { bits: sig.hist?.bits ?? 0 } : undefined;
+      const m: ScriptMap = {
+        name: sig.name,
+        bpfName: bpfMapName(sig.name, i++),
+        kind: sig.agg ? 'percpu_hash' : 'hash',
+        key: sig.key,
+        keySize: userKeySize + (bucketed ? 8 : 0),
+        value: sig.value,
+        valueSize: aggValueSize(sig),
+        maxEntries: bucketed ? maxMapKeys * 16 : maxMapKeys,
+        ...(sig.agg ? { agg: sig.agg } : {}),
+        ...(hist ? { hist } : {}),
+        ...(sig.lhist ? { lhist: sig.lhist } : {}),
+      };
+      if (m.value.kind === 'unknown') throw new CodegenError(`map ${sig.name} is read but never assigned`);
+      this.maps.set(sig.name, m);
+    }
+  }
+
+  /** The kernel layout of a script map. */
+  map(name: string): ScriptMap {
+    const m = this.maps.get(name);
+    if (!m) throw new CodegenError(`unknown map ${name}`);
+    return m;
+  }
+
+  /** Registers an output format; returns its id. */
+  addFormat(f: FormatEvent): number {
+    this.formats.push(f);
+    return this.formats.length - 1;
+  }
+
+  /** Registers a print() of a value; returns its id. */
+  addPrintValue(type: Type, size: number): number {
+    this.printValues.push({ arg: { type, offset: 8 }, size });
+    return this.printValues.length - 1;
+  }
+
+  /** Registers a time() format; returns its id. */
+  addTimeFormat(fmt: string): number {
+    this.timeFormats.push(fmt);
+    return this.timeFormats.length - 1;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The compiler pipeline, in order: parse → resolve attach points → type check → generate code. Pure: the
+ * script and a KernelInfo snapshot in, program specs and the resources record out, or diagnostics.
+ */
+import { link } from '../asm/index.js';
+import { type Diagnostics, parse, type Program } from '../lang/index.js';
+import type { CollectionSpec, ProgramKind, ProgramSpec } from '../loader/index.js';
+import { type ResolvedProbe, resolveProbes } from '../passes/probes.js';
+import { type TypedProgram, typecheck } from '../passes/typecheck.js';
+import type { KernelInfo } from '../types/kernel-info.js';
+import { CodegenError } from './builder.js';
+import { ResourceCollector } from './collect.js';
+import { DROPS_MAP, EVENTS_MAP, EVENTS_RING_SIZE, GLOBALS_MAP, SCRATCH_MAP } from './emit.js';
+import { type CodegenOptions, ProbeCodegen, type UserReadHook } from './probe.js';
+import type { Resources } from './resources.js';
+
+/** Options of a compilation. */
+export interface CompileOptions {
+  /** File name for diagnostics (`stdin` for -e). */
+  file?: string;
+  /** Positional parameters $1... */
+  params?: readonly string[];
+  maxStrlen?: number;
+  maxMapKeys?: number;
+  userRead?: UserReadHook;
+}
+
+/** A compiled script: what to load, and how to read what it produces. */
+export interface CompiledScript {
+  spec: CollectionSpec;
+  resources: Resources;
+  probes: readonly ResolvedProbe[];
+  ast: Program;
+  typed: TypedProgram;
+}
+
+/** The outcome: a compiled script, or the diagnostics that prevented it (warnings are kept either way). */
+export type CompileResult = { ok: true; script: CompiledScript; diagnostics: Diagnostics } | { ok: false; diagnostics: Diagnostics };
+
+/** Per-CPU scratch value limit (PCPU_MIN_UNIT_SIZE). */
+const SCRATCH_LIMIT = 32 * 1024;
+
+function programKind(p: ResolvedProbe): { kind: ProgramKind; attachTo?: string } {
+  switch (p.kind) {
+    case 'begin': case 'end': return { kind: 'raw_tp' };
+    case 'tracepoint': return { kind: 'tracepoint' };
+    case 'rawtracepoint': return { kind: 'tp_btf', attachTo: p.rawtracepoint!.name };
+    case 'interval': case 'profile': case 'software': return { kind: 'perf_event' };
+    case 'uprobe': case 'uretprobe': return { kind: 'uprobe' };
+  }
+}
+
+/** Compiles `source` against `kernel`. */
+export function compile(source: string, kernel: KernelInfo, o: CompileOptions = {}): CompileResult {
+  const parsed = parse(source, o.file ?? 'stdin');
+  const diags = parsed.diagnostics;
+  if (diags.hasErrors()) return { ok: false, diagnostics: diags };
+  const config = configOf(parsed.program, diags);
+  const maxStrlen = o.maxStrlen ?? config.max_strlen ?? 1024;
+  const maxMapKeys = o.maxMapKeys ?? config.max_map_keys ?? 4096;
+  const probes = resolveProbes(parsed.program, kernel, diags);
+  if (diags.hasErrors()) return { ok: false, diagnostics: diags };
+  if (probes.length === 0) {
+    diags.error(null, 'No probes to attach');
+    return { ok: false, diagnostics: diags };
+  }
+  const params = o.params ?? [];
+  const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params });
+  if (diags.hasErrors()) return { ok: false, diagnostics: diags };
+  try {
+    const res = new ResourceCollector(typed, maxMapKeys);
+    const options: CodegenOptions = { ncpus: kernel.ncpus, params, ...(o.userRead ? { userRead: o.userRead } : {}) };
+    const programs: ProgramSpec[] = [];
+    const infos: Resources['programs'] = [];
+    let scratch = 8;
+    typed.probes.forEach((pt, i) => {
+      const name = `p${i}_${pt.probe.kind}`.slice(0, 15);
+      const g = new ProbeCodegen(typed, pt, parsed.program.probes[pt.probe.probeIndex]!, res, options, name);
+      const b = g.generate();
+      scratch = Math.max(scratch, b.scratchSize);
+      const { kind, attachTo } = programKind(pt.probe);
+      programs.push({ name, kind, code: link(b.items, name), ...(attachTo ? { attachTo } : {}) });
+      infos.push({ name, probe: pt.probe });
+    });
+    if (scratch > SCRATCH_LIMIT) throw new CodegenError(`the script needs ${scratch} bytes of scratch space per CPU (limit ${SCRATCH_LIMIT}): lower max_strlen`);
+    const spec: CollectionSpec = {
+      maps: [
+        ...[...res.maps.values()].map((m) => ({ name: m.bpfName, kind: m.kind, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries })),
+        { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: EVENTS_RING_SIZE },
+        { name: DROPS_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 },
+        { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: Math.ceil(scratch / 8) * 8, maxEntries: 1 },
+        { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
+      ],
+      programs,
+    };
+    const resources: Resources = {
+      maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, programs: infos,
+      eventsMap: EVENTS_MAP, dropsMap: DROPS_MAP, globalsMap: GLOBALS_MAP,
+    };
+    return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed }, diagnostics: diags };
+  } catch (e) {
+    if (e instanceof CodegenError) {
+      diags.error(null, e.message);
+      return { ok: false, diagnostics: diags };
+    }
+    throw e;
+  }
+}
+
+/** Integer settings of `config = { ... }`. */
+function configOf(program: Program, diags: Diagnostics): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of program.config?.entries ?? []) {
+    if (e.value.kind === 'Integer') out[e.name] = Number(e.value.value);
+    else if (e.value.kind === 'Bool') out[e.name] = e.value.value ? 1 : 0;
+    else diags.warning(e.loc, `config ${e.name}: only integer settings are used by siesta`);
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+/**
+ * The contract between the compiler and the runtime: which maps a script has and how their bytes are laid
+ * out, which output events its programs emit and how each record is laid out, and what each program attaches
+ * to. Pure data: the runtime decodes everything it reads from the kernel with this record alone.
+ */
+import type { MapKind } from '../loader/index.js';
+import type { ResolvedProbe } from '../passes/probes.js';
+import type { AggFn, Type } from '../types/types.js';
+
+/** Event record kinds (u32 at offset 0 of every ring-buffer record; u32 `id` at offset 4). */
+export const EVENT = {
+  printf: 1,
+  exit: 2,
+  print_map: 3,
+  clear_map: 4,
+  zero_map: 5,
+  time: 6,
+  print_value: 7,
+  system: 8,
+  cat: 9,
+  join: 10,
+  errorf: 11,
+  warnf: 12,
+  signal_fail: 13,
+} as const;
+
+/** Size of the event header (kind u32, id u32). */
+export const EVENT_HEADER = 8;
+
+/** A script map (`@name`) as the kernel holds it. */
+export interface ScriptMap {
+  /** Script name, with `@`. */
+  name: string;
+  /** Kernel map name. */
+  bpfName: string;
+  kind: MapKind;
+  /** Key type, or null for maps used without keys (their kernel key is a zero u64). */
+  key: Type | null;
+  keySize: number;
+  /** Value type (for aggregations, the type of the aggregated expression). */
+  value: Type;
+  valueSize: number;
+  agg?: AggFn;
+  /** hist: bits; lhist: bounds. */
+  hist?: { bits: number };
+  lhist?: { min: number; max: number; step: number };
+  maxEntries: number;
+}
+
+/** One argument of an output record. */
+export interface RecordArg {
+  type: Type;
+  /** Byte offset from the start of the record (the header included). Integers occupy 8 bytes in records. */
+  offset: number;
+  /** For user-memory reads: offset of an s64 holding the read's result (negative errno: lost). */
+  statusOffset?: number;
+}
+
+/** printf/errorf/warnf/system/cat: a format and its argument layout. */
+export interface FormatEvent {
+  kind: 'printf' | 'errorf' | 'warnf' | 'system' | 'cat';
+  format: string;
+  args: RecordArg[];
+  /** Record size, header included. */
+  size: number;
+  /** Where the call is, for errorf/warnf messages. */
+  loc?: { file: string; line: number; column: number };
+}
+
+/** `print(value)` of a non-map value. */
+export interface PrintValueEvent {
+  arg: RecordArg;
+  size: number;
+}
+
+/** What each generated program is for. */
+export interface ProgramInfo {
+  /** Program name in the collection. */
+  name: string;
+  probe: ResolvedProbe;
+}
+
+/** Everything the runtime needs besides the loaded objects. */
+export interface Resources {
+  maps: ScriptMap[];
+  formats: FormatEvent[];
+  printValues: PrintValueEvent[];
+  /** time() formats. */
+  timeFormats: string[];
+  programs: ProgramInfo[];
+  /** Name of the ring buffer, drops counter, scratch and globals maps. */
+  eventsMap: string;
+  dropsMap: string;
+  /** Global values written by the runtime before attaching (index 0: start time for `elapsed`). */
+  globalsMap: string;
+}
+
+/** Kernel map name for a script map (BPF names allow [A-Za-z0-9_.], 15 bytes). */
+export function bpfMapName(name: string, index: number): string {
+  const base = name === '@' ? 'AT_' : `AT_${name.slice(1)}`;
+  return `${base.slice(0, 11)}${base.length > 11 ? `_${index}` : ''}`.slice(0, 15);
+}

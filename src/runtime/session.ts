@@ -1,0 +1,260 @@
+/**
+ * A running script: loads the compiled collection, runs begin probes, attaches the others, turns ring-buffer
+ * records into events, and at the end detaches, runs end probes and reads the final maps. Every kernel object
+ * is released by `close()`, whatever happened before.
+ */
+import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Link } from '../attach/index.js';
+import { type CompiledScript, EVENT } from '../codegen/index.js';
+import { kernelTypes } from '../kernel/btf.js';
+import { possibleCpus } from '../kernel/cpus.js';
+import { type Collection, loadCollection } from '../loader/index.js';
+import type { MapData, Value } from '../output/index.js';
+import { progTestRun } from '../sys/index.js';
+import { attachProbe } from './attach-plan.js';
+import { decodeRecordArgs, formatPrintfRecord, recordView } from './decode.js';
+import { readScriptMap } from './map-reader.js';
+import { RingBufferReader, sumPerCpuCounter } from './ringbuf.js';
+
+/** Something a script produced. */
+export type SessionEvent =
+  | { type: 'printf'; text: string }
+  | { type: 'errorf' | 'warnf'; text: string; loc?: { file: string; line: number; column: number } }
+  | { type: 'time'; format: string; date: Date }
+  | { type: 'print'; map: MapData; top: number; div: number }
+  | { type: 'value'; value: Value }
+  | { type: 'clear' | 'zero'; map: string }
+  | { type: 'system'; command: string }
+  | { type: 'cat'; text: string }
+  | { type: 'exit'; code: number };
+
+/** Session options. */
+export interface SessionOptions {
+  /** Restrict uprobes to this process (-p). */
+  pid?: number;
+  /** Verifier log level when loading (-v). */
+  logLevel?: number;
+  /** Allow system() (--unsafe). */
+  unsafe?: boolean;
+  /** Ring-buffer poll period: the latency bound of batched wake-ups. */
+  pollMs?: number;
+}
+
+/** Totals reported at the end. */
+export interface SessionSummary {
+  /** Records the programs could not write because the ring buffer was full. */
+  lost: bigint;
+  /** Exit code requested by exit(), if any. */
+  exitCode: number | null;
+}
+
+/** A loaded and running script. */
+export class Session {
+  readonly #script: CompiledScript;
+  readonly #coll: Collection;
+  readonly #links: Link[] = [];
+  readonly #reader: RingBufferReader;
+  readonly #abort = new AbortController();
+  readonly #queue: SessionEvent[] = [];
+  #wake: (() => void) | null = null;
+  #running: Promise<void> | null = null;
+  #exitCode: number | null = null;
+  #closed = false;
+  readonly #options: SessionOptions;
+  /** Number of probes attached (begin/end count, as in bpftrace's "Attached N probes"). */
+  readonly attached: number;
+
+  private constructor(script: CompiledScript, coll: Collection, options: SessionOptions) {
+    this.#script = script;
+    this.#coll = coll;
+    this.#options = options;
+    this.#reader = new RingBufferReader(coll.map(script.resources.eventsMap));
+    this.attached = script.resources.programs.length;
+  }
+
+  /** Loads `script`, runs its begin probes and attaches the rest. On failure everything is released. */
+  static start(script: CompiledScript, options: SessionOptions = {}): Session {
+    const coll = loadCollection(script.spec, { kernel: kernelTypes, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+    let s: Session | undefined;
+    try {
+      s = new Session(script, coll, options);
+      // elapsed counts from here (CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns).
+      const now = new Uint8Array(8);
+      new DataView(now.buffer).setBigUint64(0, process.hrtime.bigint(), true);
+      coll.map(script.resources.globalsMap).update(new Uint8Array(4), now);
+      for (const p of script.resources.programs) {
+        if (p.probe.kind === 'begin') progTestRun(coll.program(p.name).fd.raw);
+      }
+      for (const p of script.resources.programs) {
+        const link = attachProbe(coll.program(p.name), p.probe, options.pid);
+        if (link) s.#links.push(link);
+      }
+      s.#running = s.#reader.run((view, offset, length) => s!.#onRecord(view, offset, length), {
+        signal: s.#abort.signal, pollMs: options.pollMs ?? 20,
+      });
+      return s;
+    } catch (e) {
+      if (s) s.close();
+      else coll.close();
+      throw e;
+    }
+  }
+
+  #push(ev: SessionEvent): void {
+    this.#queue.push(ev);
+    this.#wake?.();
+  }
+
+  #onRecord(ring: DataView, at: number, length: number): void {
+    // A view of this record alone, so damaged lengths or offsets never read into the next record.
+    const view = recordView(ring, at, length);
+    const offset = 0;
+    if (length < 8) return;
+    const kind = view.getUint32(offset, true);
+    const id = view.getUint32(offset + 4, true);
+    const res = this.#script.resources;
+    switch (kind) {
+      case EVENT.printf:
+      case EVENT.errorf:
+      case EVENT.warnf:
+      case EVENT.system:
+      case EVENT.cat: {
+        const f = res.formats[id];
+        if (!f) return;
+        const text = formatPrintfRecord(f, view, offset, {});
+        if (f.kind === 'printf') this.#push({ type: 'printf', text });
+        else if (f.kind === 'system') this.#push({ type: 'system', command: text });
+        else if (f.kind === 'cat') this.#push({ type: 'cat', text: readCat(text) });
+        else this.#push({ type: f.kind, text, ...(f.loc ? { loc: f.loc } : {}) });
+        return;
+      }
+      case EVENT.exit:
+        this.#exitCode = Number(view.getBigInt64(offset + 8, true));
+        this.#push({ type: 'exit', code: this.#exitCode });
+        this.#abort.abort();
+        return;
+      case EVENT.print_map: {
+        const sm = res.maps[id];
+        if (!sm) return;
+        const top = Number(view.getBigInt64(offset + 8, true)), div = Number(view.getBigInt64(offset + 16, true));
+        this.#push({ type: 'print', map: this.#readMap(sm.name), top, div });
+        return;
+      }
+      case EVENT.clear_map:
+      case EVENT.zero_map: {
+        const sm = res.maps[id];
+        if (!sm) return;
+        const m = this.#coll.map(sm.bpfName);
+        if (kind === EVENT.clear_map || sm.agg) m.clear();
+        else {
+          const zero = new Uint8Array(m.valueBytes);
+          for (const k of [...m.keys()]) m.update(k, zero);
+        }
+        return;
+      }
+      case EVENT.time: {
+        const fmt = res.timeFormats[id] ?? '%H:%M:%S\n';
+        this.#push({ type: 'time', format: fmt, date: new Date() });
+        return;
+      }
+      case EVENT.print_value: {
+        const pv = res.printValues[id];
+        if (!pv) return;
+        const [arg] = decodeRecordArgs(view, offset, [pv.arg]);
+        if (arg) this.#push({ type: 'value', value: arg.value });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #readMap(name: string): MapData {
+    const sm = this.#script.resources.maps.find((m) => m.name === name)!;
+    return readScriptMap(sm, this.#coll.map(sm.bpfName), possibleCpus().length);
+  }
+
+  /** Events as they arrive; ends after stop(). */
+  async *events(): AsyncGenerator<SessionEvent> {
+    for (;;) {
+      const ev = this.#queue.shift();
+      if (ev) {
+        yield ev;
+        continue;
+      }
+      if (this.#abort.signal.aborted && !this.#running) return;
+      await new Promise<void>((r) => {
+        this.#wake = r;
+        setTimeout(r, 50);
+      });
+      this.#wake = null;
+      if (this.#abort.signal.aborted && this.#queue.length === 0 && this.#stopped) return;
+    }
+  }
+
+  #stopped = false;
+
+  /** Resolves when exit() was called by the script. */
+  get exitRequested(): boolean {
+    return this.#exitCode !== null;
+  }
+
+  /** The abort signal that fires when the script calls exit(). */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /**
+   * Stops tracing: detaches every probe, runs end probes, delivers the last records, and returns the final
+   * values of every map plus the totals.
+   */
+  async stop(): Promise<{ maps: MapData[]; summary: SessionSummary }> {
+    for (const l of this.#links.splice(0)) l.close();
+    const res = this.#script.resources;
+    for (const p of res.programs) {
+      if (p.probe.kind === 'end') progTestRun(this.#coll.program(p.name).fd.raw);
+    }
+    this.#abort.abort();
+    await this.#running;
+    this.#running = null;
+    this.#reader.drain((view, offset, length) => this.#onRecord(view, offset, length));
+    this.#stopped = true;
+    this.#wake?.();
+    const maps = res.maps.map((m) => this.#readMap(m.name));
+    const lost = sumPerCpuCounter(this.#coll.map(res.dropsMap));
+    return { maps, summary: { lost, exitCode: this.#exitCode } };
+  }
+
+  /** Releases every kernel object of the session. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    for (const l of this.#links.splice(0)) l.close();
+    this.#reader.close();
+    this.#coll.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Runs a system() command (only with --unsafe). */
+  runSystem(command: string): string {
+    if (!this.#options.unsafe) return '';
+    try {
+      return execSync(command, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    } catch (e) {
+      return (e as { stdout?: string }).stdout ?? '';
+    }
+  }
+}
+
+function readCat(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    return `cat: ${path}: ${(e as Error).message}\n`;
+  }
+}
