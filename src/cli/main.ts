@@ -27,6 +27,8 @@ interface TopOptions {
   q?: boolean;
   dryRun?: boolean;
   unsafe?: boolean;
+  reads: 'any' | 'recovered' | 'exact';
+  marks: boolean;
 }
 
 /** Runs siesta with `argv` (without node and script); resolves to the exit code. */
@@ -48,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-q', 'quiet: do not print "Attached N probes"')
     .option('--dry-run', 'compile, load and attach, then exit')
     .option('--unsafe', 'allow unsafe functions such as system()')
+    .addOption(new Option('--reads <floor>', 'weakest provenance of user-memory values printed as complete').choices(['any', 'recovered', 'exact']).default('any'))
+    .option('--no-marks', 'do not mark user-memory values that were recovered at syscall exit or lost')
     .option('--info', 'print the kernel features siesta found and the reliable-read mechanisms available')
     .allowExcessArguments(true)
     .exitOverride()
@@ -85,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
       quiet: opts.q ?? false,
       dryRun: opts.dryRun ?? false,
       unsafe: opts.unsafe ?? false,
+      floor: opts.reads,
+      marks: opts.marks,
     });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;

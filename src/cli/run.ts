@@ -9,6 +9,7 @@ import { hostKernelInfo } from '../kernel/host-info.js';
 import { createJsonPrinter, createTextPrinter, type Printer } from '../output/index.js';
 import { installCleanup, releaseAll } from '../runtime/cleanup.js';
 import { Session } from '../runtime/session.js';
+import { errnoMessage, errnoName } from '../sys/index.js';
 import { strftime } from './strftime.js';
 import { CliError, privilegeProblem } from './errors.js';
 
@@ -26,6 +27,10 @@ export interface RunOptions {
   quiet: boolean;
   dryRun: boolean;
   unsafe: boolean;
+  /** --reads: provenance floor of user-memory values. */
+  floor: 'any' | 'recovered' | 'exact';
+  /** Provenance markers in text output (--no-marks turns them off). */
+  marks: boolean;
 }
 
 /** Splits a -c command line into words (quotes group words; no other shell syntax). */
@@ -41,7 +46,7 @@ export async function runScript(o: RunOptions): Promise<number> {
   const source = o.program ?? readSource(o.file!);
   const file = o.program !== undefined ? 'stdin' : o.file!;
   const kernel = hostKernelInfo();
-  const result = compile(source, kernel, { file, params: o.params });
+  const result = compile(source, kernel, { file, params: o.params, floor: o.floor });
   const rendered = result.diagnostics.render();
   if (!result.ok) {
     process.stderr.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
@@ -77,7 +82,7 @@ export async function runScript(o: RunOptions): Promise<number> {
 
   const session = Session.start(result.script, {
     ...(o.pid !== undefined ? { pid: o.pid } : o.command && child?.pid ? { pid: child.pid } : {}),
-    logLevel: o.verbose ? 1 : 0, unsafe: o.unsafe,
+    logLevel: o.verbose ? 1 : 0, unsafe: o.unsafe, floor: o.floor, marks: o.marks,
   });
   try {
     if (!o.quiet) printer.attachedProbes(session.attached);
@@ -102,6 +107,8 @@ export async function runScript(o: RunOptions): Promise<number> {
           case 'value': printer.value(ev.value); break;
           case 'cat': printer.cat(ev.text); break;
           case 'system': printer.syscall(session.runSystem(ev.command)); break;
+          case 'incomplete': process.stderr.write(`siesta: incomplete event (${ev.reasons.join('; ')}): ${ev.text.replace(/\n$/, '')}\n`); break;
+          case 'lost-read': if (o.warnHelperErrors) process.stderr.write(`WARNING: Failed to read user memory: ${errnoName(ev.errno)} (${errnoMessage(ev.errno)})${ev.probe ? ` at ${ev.probe}` : ''}\n`); break;
           default: break;
         }
       }
@@ -112,6 +119,10 @@ export async function runScript(o: RunOptions): Promise<number> {
     printer.end();
     for (const m of maps) if (m.entries.length) printer.map(m);
     if (summary.lost > 0n) printer.lostEvents(summary.lost);
+    const r = summary.reads;
+    if (r.exact + r.exit + r.lost > 0 && !o.quiet) {
+      process.stderr.write(`User-memory reads: ${r.exact} exact, ${r.exit} recovered at syscall exit, ${r.lost} lost\n`);
+    }
     return 0;
   } finally {
     session.close();

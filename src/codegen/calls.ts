@@ -2,7 +2,7 @@
  * Builtin function calls in generated code. Output functions (printf, print, exit, time...) build a record
  * in scratch and send it to the runtime through the events ring buffer; the others compute a value.
  */
-import { alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R10, st, stx } from '../asm/index.js';
+import { alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, st, stx } from '../asm/index.js';
 import type { Call, Expr } from '../lang/index.js';
 import { int, isScalar, sizeOf, type Type } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
@@ -32,9 +32,11 @@ function sendRecord(g: ProbeCodegen, kind: number, id: number, args: readonly Ex
     const size = scalar ? 8 : sizeOf(t);
     const arg: RecordArg = { type: scalar && t.kind === 'int' ? int(8, t.signed) : t, offset: off };
     off += Math.ceil(size / 8) * 8;
-    if (userStatus && isUserRead(g, a)) {
+    const user = userStatus ? userReadOf(g, a) : null;
+    if (user) {
       arg.statusOffset = off;
-      off += 8;
+      arg.userRead = user;
+      off += 16;
     }
     layout.push(arg);
   }
@@ -43,20 +45,73 @@ function sendRecord(g: ProbeCodegen, kind: number, id: number, args: readonly Ex
   zeroScratch(b, rec, size);
   args.forEach((a, i) => {
     const l = layout[i]!;
-    if (isScalar(g.type(a))) {
+    if (l.userRead && isScalar(g.type(a))) {
+      // A scalar read through a user pointer (`args.how->flags`): read straight into the record.
+      const place = g.placeOf(a);
+      if (place.base !== 'ptr') throw new CodegenError('user read without a pointer');
+      g.readMemory({ dstScratch: rec + l.offset, size: l.userRead.size, ptrSlot: place.slot, off: place.off, space: 'user', str: false, statusOff: rec + l.statusOffset! });
+    } else if (isScalar(g.type(a))) {
       g.scalar(a);
       b.emit(stx(8, SCRATCH, rec + l.offset, R0));
     } else g.into(a, rec + l.offset, l.statusOffset !== undefined ? rec + l.statusOffset : undefined);
   });
   eventHeader(b, rec, kind, id);
+  const exitTp = syscallExitOf(g);
+  const fixups = layout.filter((l) => l.userRead);
+  if (!exitTp || fixups.length === 0) {
+    outputRecord(b, rec, size);
+    return { layout, size };
+  }
+  // Some user read failed at the syscall's entry (page not resident): keep the record until the exit,
+  // where the kernel has faulted the pages in, and retry there (DeferredRecord, generated in deferred.ts).
+  const defer = b.newLabel('defer'), sent = b.newLabel('sent');
+  for (const l of fixups) b.emit(ldx(8, R1, SCRATCH, rec + l.statusOffset!), jmpImm('jslt', R1, 0, defer));
   outputRecord(b, rec, size);
+  b.emit(ja(sent));
+  b.mark(defer);
+  const pendingMap = `pend_${g.res.deferred.length}`;
+  const key = b.allocStack(8);
+  b.emit(call('get_current_pid_tgid'), stx(8, R10, key, R0), ldMapFd(R1, pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key));
+  scratchPtr(b, R3, rec);
+  b.emit(mov64Imm(R4, 0), call('map_update_elem'));
+  b.mark(sent);
+  g.res.deferred.push({
+    format: id, pendingMap, size, exit: exitTp, entry: g.b.name,
+    fixups: fixups.map((l) => ({ offset: l.offset, statusOffset: l.statusOffset!, size: l.userRead!.size, str: l.userRead!.str })),
+  });
   return { layout, size };
 }
 
+/** The exit tracepoint matching this probe when it is a syscall entry (where exit re-reads apply). */
+export function syscallExitOf(g: ProbeCodegen): { category: string; event: string } | null {
+  const p = g.pt.probe;
+  if (p.kind === 'tracepoint' && p.tracepoint) {
+    const { category, event } = p.tracepoint;
+    if (category === 'syscalls' && event.startsWith('sys_enter_')) return { category, event: `sys_exit_${event.slice(10)}` };
+    if (category === 'raw_syscalls' && event === 'sys_enter') return { category, event: 'sys_exit' };
+  }
+  if (p.kind === 'rawtracepoint' && p.rawtracepoint?.name === 'sys_enter') return { category: 'raw_syscalls', event: 'sys_exit' };
+  return null;
+}
+
+/** How `e` reads user memory when it does (str/buf of a user pointer, a scalar through a user pointer). */
+function userReadOf(g: ProbeCodegen, e: Expr): { size: number; str: boolean } | null {
+  const t = g.type(e);
+  if (e.kind === 'Call' && (e.name === 'str' || e.name === 'buf') && e.args[0] && g.type(e.args[0]).kind !== 'string') {
+    if (spaceOf(g, e.args[0]) !== 'user') return null;
+    return e.name === 'str' ? { size: sizeOf(t), str: true } : null;
+  }
+  if (!isScalar(t)) return null;
+  const base = e.kind === 'FieldAccess' ? e.expr : e.kind === 'Unary' && e.op === '*' ? e.operand : null;
+  if (!base) return null;
+  const bt = g.type(base);
+  if (bt.kind !== 'pointer' || bt.space !== 'user') return null;
+  return { size: Math.min(8, sizeOf(t)), str: false };
+}
+
 /** True when `e` reads user memory (str/buf of a user pointer, a user struct field): its record carries a status. */
-function isUserRead(g: ProbeCodegen, e: Expr): boolean {
-  if (e.kind === 'Call' && (e.name === 'str' || e.name === 'buf') && e.args[0]) return spaceOf(g, e.args[0]) === 'user';
-  return false;
+export function isUserRead(g: ProbeCodegen, e: Expr): boolean {
+  return userReadOf(g, e) !== null;
 }
 
 /** Generates call `c`: a scalar result in R0, an aggregate into scratch at `dst`. */

@@ -5,7 +5,7 @@
 import type { MapSig, TypedProgram } from '../passes/typecheck.js';
 import { sizeOf, type Type } from '../types/types.js';
 import { CodegenError } from './builder.js';
-import { bpfMapName, type FormatEvent, type PrintValueEvent, type ScriptMap } from './resources.js';
+import { bpfMapName, type DeferredRecord, type FormatEvent, type PrintValueEvent, type ScriptMap } from './resources.js';
 
 /** Value layout sizes of aggregations (per CPU). */
 function aggValueSize(sig: MapSig): number {
@@ -22,6 +22,7 @@ export class ResourceCollector {
   readonly formats: FormatEvent[] = [];
   readonly printValues: PrintValueEvent[] = [];
   readonly timeFormats: string[] = [];
+  readonly deferred: DeferredRecord[] = [];
 
   constructor(typed: TypedProgram, maxMapKeys: number) {
     let i = 0;

@@ -10,6 +10,7 @@ import { type TypedProgram, typecheck } from '../passes/typecheck.js';
 import type { KernelInfo } from '../types/kernel-info.js';
 import { CodegenError } from './builder.js';
 import { ResourceCollector } from './collect.js';
+import { exitProbe, exitProgram } from './deferred.js';
 import { DROPS_MAP, EVENTS_MAP, EVENTS_RING_SIZE, GLOBALS_MAP, SCRATCH_MAP } from './emit.js';
 import { type CodegenOptions, ProbeCodegen, type UserReadHook } from './probe.js';
 import type { Resources } from './resources.js';
@@ -23,6 +24,8 @@ export interface CompileOptions {
   maxStrlen?: number;
   maxMapKeys?: number;
   userRead?: UserReadHook;
+  /** Provenance floor for user-memory reads (--reads). */
+  floor?: 'any' | 'recovered' | 'exact';
 }
 
 /** A compiled script: what to load, and how to read what it produces. */
@@ -65,7 +68,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     return { ok: false, diagnostics: diags };
   }
   const params = o.params ?? [];
-  const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params });
+  const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params, ...(o.floor ? { floor: o.floor } : {}) });
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   try {
     const res = new ResourceCollector(typed, maxMapKeys);
@@ -82,6 +85,12 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       programs.push({ name, kind, code: link(b.items, name), ...(attachTo ? { attachTo } : {}) });
       infos.push({ name, probe: pt.probe });
     });
+    res.deferred.forEach((d, i) => {
+      const prog = exitProgram(d, i);
+      programs.push(prog);
+      const entry = infos.find((p) => p.name === d.entry)!;
+      infos.push({ name: prog.name, probe: exitProbe(d, entry.probe), internal: true });
+    });
     if (scratch > SCRATCH_LIMIT) throw new CodegenError(`the script needs ${scratch} bytes of scratch space per CPU (limit ${SCRATCH_LIMIT}): lower max_strlen`);
     const spec: CollectionSpec = {
       maps: [
@@ -90,11 +99,12 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
         { name: DROPS_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 },
         { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: Math.ceil(scratch / 8) * 8, maxEntries: 1 },
         { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
+        ...res.deferred.map((d) => ({ name: d.pendingMap, kind: 'hash' as const, keySize: 8, valueSize: d.size, maxEntries: 16384 })),
       ],
       programs,
     };
     const resources: Resources = {
-      maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, programs: infos,
+      maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, deferred: res.deferred, programs: infos,
       eventsMap: EVENTS_MAP, dropsMap: DROPS_MAP, globalsMap: GLOBALS_MAP,
     };
     return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed }, diagnostics: diags };

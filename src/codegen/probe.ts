@@ -11,7 +11,7 @@ import {
 } from '../asm/index.js';
 import type { Expr, Probe, Stmt } from '../lang/index.js';
 import type { ProbeTypes, TypedProgram } from '../passes/typecheck.js';
-import { isScalar, type RecordField, sizeOf, type Type } from '../types/types.js';
+import { isScalar, type RecordField, sizeOf, type Type, typeName } from '../types/types.js';
 import { CodegenError, CTX, ProgramBuilder, SCRATCH } from './builder.js';
 import { genCall } from './calls.js';
 import { PT_REGS_ARGS, PT_REGS_RC } from './context.js';
@@ -517,7 +517,12 @@ export class ProbeCodegen {
           const base = this.derefPlace(e.expr);
           return { ...base, off: base.off + i * (sizeOf(bt.to) || 1) } as Place;
         }
-        break;
+        if (bt.kind === 'string') {
+          const base = this.placeOf(e.expr);
+          return { ...base, off: base.off + i } as Place;
+        }
+        // Falling through would materialize `e`, which reads its scalar value through this place again.
+        throw new CodegenError(`cannot index a value of type ${typeName(bt)}`);
       }
       case 'Unary':
         if (e.op === '*') return this.derefPlace(e.operand);
@@ -578,6 +583,8 @@ export class ProbeCodegen {
     b.emit(mov64Imm(R2, o.size));
     reload(b, o.ptrSlot, R3);
     if (o.off) b.emit(alu64Imm('add', R3, o.off));
+    // A user read in an output record keeps its pointer next to its status, for a re-read at syscall exit.
+    if (o.statusOff !== undefined) b.emit(stx(8, SCRATCH, o.statusOff + 8, R3));
     const helper = o.space === 'user' ? (o.str ? 'probe_read_user_str' : 'probe_read_user') : (o.str ? 'probe_read_kernel_str' : 'probe_read_kernel');
     b.emit(call(helper));
     if (o.statusOff !== undefined) b.emit(stx(8, SCRATCH, o.statusOff, R0));

@@ -24,6 +24,24 @@ export const EVENT = {
   signal_fail: 13,
 } as const;
 
+/** Bit set in a user read's status when the value was re-read at syscall exit. */
+export const PROVENANCE_EXIT = 2 ** 40;
+
+/**
+ * An output record whose user reads failed at a syscall's entry: it waits in `pendingMap` (keyed by
+ * pid_tgid) until the syscall's exit, where the failed reads are retried and the record is sent.
+ */
+export interface DeferredRecord {
+  format: number;
+  pendingMap: string;
+  size: number;
+  /** The syscall exit tracepoint. */
+  exit: { category: string; event: string };
+  fixups: Array<{ offset: number; statusOffset: number; size: number; str: boolean }>;
+  /** Name of the entry program (for the exit program's name). */
+  entry: string;
+}
+
 /** Size of the event header (kind u32, id u32). */
 export const EVENT_HEADER = 8;
 
@@ -52,8 +70,13 @@ export interface RecordArg {
   type: Type;
   /** Byte offset from the start of the record (the header included). Integers occupy 8 bytes in records. */
   offset: number;
-  /** For user-memory reads: offset of an s64 holding the read's result (negative errno: lost). */
+  /**
+   * For user-memory reads: offset of a 16-byte status slot { s64 result; u64 user address }. The result is
+   * the bytes read (exact), that count | PROVENANCE_EXIT when re-read at syscall exit, or -errno (lost).
+   */
   statusOffset?: number;
+  /** For user-memory reads: how the bytes at `offset` were read (for a re-read at syscall exit). */
+  userRead?: { size: number; str: boolean };
 }
 
 /** printf/errorf/warnf/system/cat: a format and its argument layout. */
@@ -78,6 +101,8 @@ export interface ProgramInfo {
   /** Program name in the collection. */
   name: string;
   probe: ResolvedProbe;
+  /** Added by siesta (exit re-reads), not written in the script: not counted in "Attached N probes". */
+  internal?: boolean;
 }
 
 /** Everything the runtime needs besides the loaded objects. */
@@ -87,6 +112,8 @@ export interface Resources {
   printValues: PrintValueEvent[];
   /** time() formats. */
   timeFormats: string[];
+  /** Records that may wait for a syscall's exit to complete their user reads. */
+  deferred: DeferredRecord[];
   programs: ProgramInfo[];
   /** Name of the ring buffer, drops counter, scratch and globals maps. */
   eventsMap: string;

@@ -95,6 +95,7 @@ const CHECKERS: Record<string, Checker> = {
       if (n !== null) size = Math.min(size, n + 1);
     }
     if (t.kind === 'string') return string(Math.min(t.size, size));
+    if (t.kind === 'pointer' && t.space === 'user') ctx.userRead(c.loc, 'str()');
     if (t.kind !== 'unknown' && !isIntegral(t) && t.kind !== 'array') {
       ctx.diags.error(c.args[0]!.loc, `str() expects an integer or a pointer type as first argument (${typeName(t)} provided)`);
     }
@@ -203,12 +204,18 @@ const CHECKERS: Record<string, Checker> = {
   kptr(c, ctx) {
     if (!arity(c, ctx, 1)) return unknown;
     const t = ctx.expr(c.args[0]!);
-    return t.kind === 'pointer' ? { ...t, space: 'kernel' } : t;
+    if (t.kind === 'pointer') return { ...t, space: 'kernel' };
+    if (t.kind === 'int') return { kind: 'pointer', to: { kind: 'int', size: 1, signed: true }, space: 'kernel' };
+    if (t.kind !== 'unknown') ctx.diags.error(c.args[0]!.loc, `kptr() expects a pointer or an integer address (${typeName(t)} provided)`);
+    return unknown;
   },
   uptr(c, ctx) {
     if (!arity(c, ctx, 1)) return unknown;
     const t = ctx.expr(c.args[0]!);
-    return t.kind === 'pointer' ? { ...t, space: 'user' } : t;
+    if (t.kind === 'pointer') return { ...t, space: 'user' };
+    if (t.kind === 'int') return { kind: 'pointer', to: { kind: 'int', size: 1, signed: true }, space: 'user' };
+    if (t.kind !== 'unknown') ctx.diags.error(c.args[0]!.loc, `uptr() expects a pointer or an integer address (${typeName(t)} provided)`);
+    return unknown;
   },
   signal(c, ctx) {
     if (!arity(c, ctx, 1)) return none;

@@ -47,7 +47,12 @@ export interface TypedProgram {
 export interface TypeOptions {
   maxStrlen: number;
   params: readonly string[];
+  /** The provenance floor demanded of user-memory reads (--reads); 'any' when absent. */
+  floor?: 'any' | 'recovered' | 'exact';
 }
+
+/** Probe kinds in which a program may sleep, i.e. where user memory can be read reliably. */
+export const MAY_SLEEP_PROBES = 'tracepoint:syscalls:*, tracepoint:raw_syscalls:*, rawtracepoint:sys_enter, rawtracepoint:sys_exit, uprobe, uretprobe';
 
 /** Context handed to the builtin-function checker. */
 export interface CheckContext {
@@ -60,6 +65,8 @@ export interface CheckContext {
   defineMap(m: MapRef, value: Type, agg?: AggFn, buckets?: Pick<MapSig, 'hist' | 'lhist'>): void;
   /** The type of map `m` as read (unknown if never assigned yet). */
   mapType(m: MapRef): Type;
+  /** Refuses a user-memory read at `loc` in an atomic probe when a provenance floor is demanded. */
+  userRead(loc: Expr['loc'], what: string): void;
 }
 
 /** Map keys: integers are widened to 64 bits, as bpftrace does, so `@[pid]` and `@[tid]` share a layout. */
@@ -128,6 +135,12 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         old.value = v;
       }
     },
+    userRead(loc, what) {
+      const floor = options.floor ?? 'any';
+      if (floor === 'any' || probe.context !== 'atomic') return;
+      err(loc, `${what} reads user memory, which needs a probe that may sleep to be read reliably (--reads=${floor}); ${probe.name} runs in atomic context`,
+        [`probes that may sleep: ${MAY_SLEEP_PROBES}`]);
+    },
     mapType(m) {
       const sig = maps.get(m.name);
       if (!sig) {
@@ -148,6 +161,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
     let rec = base;
     if (rec.kind === 'pointer') rec = rec.to;
     if (rec.kind !== 'record') return err(loc, `Can not access field '${field}' on type '${typeName(base)}'. Try dereferencing it first, or using '->'`);
+    if (base.kind === 'pointer' && base.space === 'user') ctx.userRead(loc, `the field ${field}`);
     const fields = rec.fields ?? btfTypes?.fieldsOf(rec) ?? [];
     const f = fields.find((x) => x.name === field);
     if (!f) return err(loc, `${rec.name.startsWith('struct _tracepoint') ? 'args' : rec.name} has no field named ${field}`);
@@ -248,6 +262,10 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         const base = expr(e.expr);
         const idx = expr(e.index);
         if (!isIntegral(idx)) return set(e, err(e.index.loc, 'The array index operator [] needs an integer index'));
+        const len = base.kind === 'array' ? base.len : base.kind === 'string' ? base.size : 0;
+        if (len > 0 && e.index.kind === 'Integer' && e.index.value >= BigInt(len)) {
+          return set(e, err(e.loc, `the index ${e.index.value} is out of bounds for array of size ${len}`));
+        }
         if (base.kind === 'array') return set(e, base.elem);
         if (base.kind === 'pointer') return set(e, base.to);
         if (base.kind === 'string') return set(e, int(1, true));

@@ -41,11 +41,19 @@ export interface DecodeOptions {
   readonly truncTrailer?: string;
 }
 
+/** How a user-memory value was obtained: read at the event, re-read at syscall exit, or lost. */
+export type ReadProvenance = 'exact' | 'exit' | 'lost';
+
 /** One decoded output-record argument; `lost` when the user-memory read behind it failed. */
 export interface DecodedArg {
   readonly value: Value;
   readonly lost?: { readonly errno: number };
+  /** Set for arguments read from user memory. */
+  readonly provenance?: ReadProvenance;
 }
+
+/** Status bit of a value re-read at syscall exit (codegen's PROVENANCE_EXIT). */
+const PROVENANCE_EXIT = 1n << 40n;
 
 /** A view of the `length` bytes at `offset` of `view` (one ring-buffer record), clamped to `view`. */
 export function recordView(view: DataView, offset: number, length: number): DataView {
@@ -208,7 +216,8 @@ export function decodeRecordArgs(view: DataView, recordOffset: number, args: rea
   return args.map((arg) => {
     if (arg.statusOffset !== undefined) {
       const status = readInt(view, recordOffset + arg.statusOffset, 8, true);
-      if (status < 0n) return { value: zeroValue(arg.type), lost: { errno: Number(-status) } };
+      if (status < 0n) return { value: zeroValue(arg.type), lost: { errno: Number(-status) }, provenance: 'lost' };
+      return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options), provenance: status >= PROVENANCE_EXIT ? 'exit' : 'exact' };
     }
     return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options) };
   });
@@ -218,6 +227,8 @@ export function decodeRecordArgs(view: DataView, recordOffset: number, args: rea
 export interface PrintfRecordOptions extends PrintfOptions, DecodeOptions {
   /** Marks the formatted text of an argument whose user read failed (today it prints as the empty value). */
   readonly markLost?: (text: string, errno: number) => string;
+  /** Marks the formatted text of any user-memory argument that was not read exactly at the event. */
+  readonly markRead?: (text: string, arg: DecodedArg) => string;
 }
 
 const parsedFormats = new WeakMap<FormatEvent, ParsedPrintf>();
@@ -229,8 +240,24 @@ export function formatPrintfRecord(event: FormatEvent, view: DataView, offset: n
     parsed = parsePrintfFormat(event.format);
     parsedFormats.set(event, parsed);
   }
-  const args = decodeRecordArgs(view, offset, event.args, opts);
-  const { markLost } = opts;
+  return formatDecodedPrintf(event, decodeRecordArgs(view, offset, event.args, opts), opts);
+}
+
+/** Formats already-decoded arguments of a printf-like record. */
+export function formatDecodedPrintf(event: FormatEvent, args: readonly DecodedArg[], opts: PrintfRecordOptions = {}): string {
+  let parsed = parsedFormats.get(event);
+  if (!parsed) {
+    parsed = parsePrintfFormat(event.format);
+    parsedFormats.set(event, parsed);
+  }
+  const { markLost, markRead } = opts;
+  if (markRead && args.some((a) => a.provenance && a.provenance !== 'exact')) {
+    const argText = (text: string, i: number) => {
+      const a = args[i];
+      return a?.provenance && a.provenance !== 'exact' ? markRead(text, a) : text;
+    };
+    return formatPrintf(parsed, args.map((a) => a.value), { ...opts, argText });
+  }
   const argText = markLost && args.some((a) => a.lost)
     ? (text: string, i: number) => {
         const lost = args[i]?.lost;

@@ -11,9 +11,9 @@ import { kernelTypes } from '../kernel/btf.js';
 import { possibleCpus } from '../kernel/cpus.js';
 import { type Collection, loadCollection } from '../loader/index.js';
 import type { MapData, Value } from '../output/index.js';
-import { progTestRun } from '../sys/index.js';
+import { errnoName, progTestRun } from '../sys/index.js';
 import { attachProbe } from './attach-plan.js';
-import { decodeRecordArgs, formatPrintfRecord, recordView } from './decode.js';
+import { type DecodedArg, decodeRecordArgs, formatDecodedPrintf, recordView } from './decode.js';
 import { readScriptMap } from './map-reader.js';
 import { RingBufferReader, sumPerCpuCounter } from './ringbuf.js';
 
@@ -27,7 +27,11 @@ export type SessionEvent =
   | { type: 'clear' | 'zero'; map: string }
   | { type: 'system'; command: string }
   | { type: 'cat'; text: string }
-  | { type: 'exit'; code: number };
+  | { type: 'exit'; code: number }
+  /** A printf whose user reads do not meet the floor: reported, not printed as if complete. */
+  | { type: 'incomplete'; text: string; reasons: string[] }
+  /** A user read that failed (for -k). */
+  | { type: 'lost-read'; errno: number; probe: string };
 
 /** Session options. */
 export interface SessionOptions {
@@ -39,6 +43,20 @@ export interface SessionOptions {
   unsafe?: boolean;
   /** Ring-buffer poll period: the latency bound of batched wake-ups. */
   pollMs?: number;
+  /** Mark user-memory values not read exactly at the event (default true): `value~` recovered, `<lost:EFAULT>`. */
+  marks?: boolean;
+  /**
+   * The weakest provenance an event's user reads may have to be printed as complete: 'any' (default),
+   * 'recovered' (exact or re-read at syscall exit), 'exact'. Events below it are reported as incomplete.
+   */
+  floor?: 'any' | 'recovered' | 'exact';
+}
+
+/** Counts of user-memory reads by provenance. */
+export interface ReadCounts {
+  exact: number;
+  exit: number;
+  lost: number;
 }
 
 /** Totals reported at the end. */
@@ -47,6 +65,8 @@ export interface SessionSummary {
   lost: bigint;
   /** Exit code requested by exit(), if any. */
   exitCode: number | null;
+  /** User-memory reads by provenance. */
+  reads: ReadCounts;
 }
 
 /** A loaded and running script. */
@@ -64,13 +84,15 @@ export class Session {
   readonly #options: SessionOptions;
   /** Number of probes attached (begin/end count, as in bpftrace's "Attached N probes"). */
   readonly attached: number;
+  /** User-memory reads seen so far, by provenance. */
+  readonly reads: ReadCounts = { exact: 0, exit: 0, lost: 0 };
 
   private constructor(script: CompiledScript, coll: Collection, options: SessionOptions) {
     this.#script = script;
     this.#coll = coll;
     this.#options = options;
     this.#reader = new RingBufferReader(coll.map(script.resources.eventsMap));
-    this.attached = script.resources.programs.length;
+    this.attached = script.resources.programs.filter((p) => !p.internal).length;
   }
 
   /** Loads `script`, runs its begin probes and attaches the rest. On failure everything is released. */
@@ -122,8 +144,20 @@ export class Session {
       case EVENT.cat: {
         const f = res.formats[id];
         if (!f) return;
-        const text = formatPrintfRecord(f, view, offset, {});
-        if (f.kind === 'printf') this.#push({ type: 'printf', text });
+        const args = decodeRecordArgs(view, offset, f.args);
+        const reasons: string[] = [];
+        for (const a of args) {
+          if (!a.provenance) continue;
+          this.reads[a.provenance]++;
+          if (a.lost) this.#push({ type: 'lost-read', errno: a.lost.errno, probe: f.loc ? `${f.loc.file}:${f.loc.line}:${f.loc.column}` : '' });
+          const floor = this.#options.floor ?? 'any';
+          if (a.provenance === 'lost' && floor !== 'any') reasons.push(`a user read was lost (${errnoName(a.lost?.errno ?? 0)})`);
+          else if (a.provenance === 'exit' && floor === 'exact') reasons.push('a user read was only recovered at syscall exit');
+        }
+        const marks = this.#options.marks ?? true;
+        const text = formatDecodedPrintf(f, args, marks ? { markRead: markRead } : {});
+        if (reasons.length) this.#push({ type: 'incomplete', text, reasons });
+        else if (f.kind === 'printf') this.#push({ type: 'printf', text });
         else if (f.kind === 'system') this.#push({ type: 'system', command: text });
         else if (f.kind === 'cat') this.#push({ type: 'cat', text: readCat(text) });
         else this.#push({ type: f.kind, text, ...(f.loc ? { loc: f.loc } : {}) });
@@ -223,7 +257,7 @@ export class Session {
     this.#wake?.();
     const maps = res.maps.map((m) => this.#readMap(m.name));
     const lost = sumPerCpuCounter(this.#coll.map(res.dropsMap));
-    return { maps, summary: { lost, exitCode: this.#exitCode } };
+    return { maps, summary: { lost, exitCode: this.#exitCode, reads: { ...this.reads } } };
   }
 
   /** Releases every kernel object of the session. Safe to call twice. */
@@ -234,6 +268,9 @@ export class Session {
     for (const l of this.#links.splice(0)) l.close();
     this.#reader.close();
     this.#coll.close();
+    // Closed without stop(): events() must still end once its queue is empty, or it would poll forever.
+    this.#stopped = true;
+    this.#wake?.();
   }
 
   [Symbol.dispose](): void {
@@ -257,4 +294,14 @@ function readCat(path: string): string {
   } catch (e) {
     return `cat: ${path}: ${(e as Error).message}\n`;
   }
+}
+
+/**
+ * The documented provenance markers of text output: a value recovered at syscall exit gets a `~` suffix; a
+ * lost value prints as `<lost:ERRNO>` instead of an empty string or zero.
+ */
+export function markRead(text: string, arg: DecodedArg): string {
+  if (arg.provenance === 'lost') return `<lost:${errnoName(arg.lost?.errno ?? 0)}>`;
+  if (arg.provenance === 'exit') return `${text}~`;
+  return text;
 }

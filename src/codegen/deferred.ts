@@ -1,0 +1,65 @@
+/**
+ * Exit re-reads (reliable reads, mechanism c): for each output record that may wait for its syscall's exit,
+ * a program on the exit tracepoint takes the pending record of this thread, retries every user read that
+ * failed at entry (the kernel read the same memory during the call, so its pages are resident now), marks
+ * each retried value as recovered at exit or lost, and sends the record.
+ *
+ * Pending record (hash map value, keyed by pid_tgid): the output record itself, whose user-read status
+ * slots are { s64 result; u64 user address }.
+ */
+import {
+  alu64Imm, alu64Reg, call, exit, jmpImm, ldImm64, ldMapFd, ldx, link, mov64Imm, mov64Reg, R0, R1, R2, R3, R6, R7, R10, stx,
+} from '../asm/index.js';
+import type { ProgramSpec } from '../loader/index.js';
+import type { ResolvedProbe } from '../passes/probes.js';
+import { ProgramBuilder } from './builder.js';
+import { countDrop, EVENTS_MAP, EVENTS_RING_SIZE } from './emit.js';
+import { type DeferredRecord, PROVENANCE_EXIT } from './resources.js';
+
+/** The program that completes `d` at its syscall's exit. */
+export function exitProgram(d: DeferredRecord, index: number): ProgramSpec {
+  const name = `x${index}_exit`;
+  const b = new ProgramBuilder(name);
+  const done = b.newLabel('done');
+  const key = b.allocStack(8);
+  b.emit(call('get_current_pid_tgid'), stx(8, R10, key, R0), ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key),
+    call('map_lookup_elem'), jmpImm('jeq', R0, 0, done), mov64Reg(R7, R0));
+  for (const f of d.fixups) {
+    const next = b.newLabel('fix');
+    const ok = b.newLabel('fixok');
+    b.emit(ldx(8, R1, R7, f.statusOffset), jmpImm('jsge', R1, 0, next));
+    b.emit(mov64Reg(R1, R7), alu64Imm('add', R1, f.offset), mov64Imm(R2, f.size), ldx(8, R3, R7, f.statusOffset + 8),
+      call(f.str ? 'probe_read_user_str' : 'probe_read_user'), jmpImm('jslt', R0, 0, `${ok}_lost`));
+    if (!f.str) b.emit(mov64Imm(R0, f.size));
+    b.emit(ldImm64(R1, BigInt(PROVENANCE_EXIT)), alu64Reg('or', R0, R1));
+    b.mark(`${ok}_lost`);
+    b.emit(stx(8, R7, f.statusOffset, R0));
+    b.mark(next);
+  }
+  // Send the completed record (batched wake-ups, as every record), then forget it.
+  const flags = b.newLabel('wake');
+  b.emit(ldMapFd(R1, EVENTS_MAP), mov64Imm(R2, 0), call('ringbuf_query'), mov64Reg(R6, R0), mov64Imm(R0, 1),
+    jmpImm('jlt', R6, EVENTS_RING_SIZE / 4, flags), mov64Imm(R0, 2));
+  b.mark(flags);
+  b.emit(mov64Reg(R6, R0), ldMapFd(R1, EVENTS_MAP), mov64Reg(R2, R7), mov64Imm(R3, d.size), alu64Reg('mov', 4, R6), call('ringbuf_output'));
+  const sentOk = b.newLabel('sent');
+  b.emit(jmpImm('jeq', R0, 0, sentOk));
+  countDrop(b);
+  b.mark(sentOk);
+  b.emit(ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_delete_elem'));
+  b.mark(done);
+  b.emit(mov64Imm(R0, 0), exit());
+  return { name, kind: 'tracepoint', code: link(b.items, name) };
+}
+
+/** The probe an exit program attaches to (not written in the script). */
+export function exitProbe(d: DeferredRecord, entry: ResolvedProbe): ResolvedProbe {
+  return {
+    probeIndex: entry.probeIndex,
+    name: `tracepoint:${d.exit.category}:${d.exit.event}`,
+    kind: 'tracepoint',
+    context: 'may-sleep',
+    loc: entry.loc,
+    tracepoint: { category: d.exit.category, event: d.exit.event, args: { kind: 'record', name: 'exit', size: 0, fields: [], union: false, space: 'kernel' } },
+  };
+}

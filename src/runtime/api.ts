@@ -1,0 +1,312 @@
+/**
+ * The high-level TypeScript API: compile a bpftrace script and run it from Node.
+ *
+ * ```ts
+ * await using t = await trace('tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }', { signal });
+ * for await (const ev of t.events()) if (ev.type === 'printf') process.stdout.write(ev.text);
+ * const { maps, lost, exitCode } = await t.stop();
+ * ```
+ *
+ * Options are validated once, here, before anything touches the kernel (TypeError or RangeError naming the
+ * option); a script that does not compile rejects with a ScriptError carrying structured diagnostics. Kernel
+ * and host failures keep their own types (VerifierError, LoadError, SysError, ...).
+ */
+import { compile } from '../codegen/index.js';
+import { hostKernelInfo } from '../kernel/host-info.js';
+import { type Diagnostic, renderDiagnostics, STDIN_FILE_NAME } from '../lang/index.js';
+import type { MapData, Value } from '../output/index.js';
+import { Session, type SessionEvent } from './session.js';
+
+/** Options of {@link trace}. Absent and `undefined` mean the same; any other key is rejected. */
+export interface TraceOptions {
+  /** Positional parameters `$1`, `$2`, ... (the CLI's arguments after the script), as strings. */
+  readonly params?: readonly string[];
+  /** Restrict uprobes to this process, as the CLI's `-p` (other probes are not filtered: use `/pid == N/`). */
+  readonly pid?: number;
+  /**
+   * Stops the trace when aborted, as Ctrl-C stops the CLI: end probes run, `events()` ends and `stop()`
+   * resolves with the final maps. Already aborted when `trace()` is called: it rejects with the signal's
+   * reason and loads nothing.
+   */
+  readonly signal?: AbortSignal;
+  /** The script's name in diagnostics (default `stdin`, as for the CLI's `-e`). */
+  readonly file?: string;
+}
+
+/** Where an `errorf()`/`warnf()` call is in the script. */
+export interface ScriptLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Something the running script produced, in the order its probes produced it. Integers are bigint; maps and
+ * values use the neutral value model the CLI's text and JSON printers render (`formatMapText`, `formatMapJson`).
+ */
+export type TraceEvent =
+  /** `printf()`: the formatted text, newline included when the format had one. */
+  | { readonly type: 'printf'; readonly text: string }
+  /** `errorf()` / `warnf()`: the formatted message and the call's place in the script. */
+  | { readonly type: 'errorf' | 'warnf'; readonly text: string; readonly location: ScriptLocation | null }
+  /** `time(format)`: the strftime format and when the record was read. */
+  | { readonly type: 'time'; readonly format: string; readonly date: Date }
+  /** `print(@map, top, div)`: the map as it was when the record was read; `top` and `div` are 0 when not given. */
+  | { readonly type: 'print'; readonly map: MapData; readonly top: number; readonly div: number }
+  /** `print(expr)` of a non-map value. */
+  | { readonly type: 'value'; readonly value: Value }
+  /** `system(format, ...)`: the command line. siesta never runs it; a caller that trusts the script may. */
+  | { readonly type: 'system'; readonly command: string }
+  /** `cat(path)`: the file's contents (or the error reading it). */
+  | { readonly type: 'cat'; readonly text: string }
+  /** `exit(code)`: the script asked to stop; the trace then stops by itself and `events()` ends. */
+  | { readonly type: 'exit'; readonly code: number }
+  /**
+   * A `printf()` whose reads of user memory fall below the required provenance: the text (with its markers)
+   * and why, never passed off as a complete `printf` event.
+   */
+  | { readonly type: 'incomplete'; readonly text: string; readonly reasons: readonly string[] }
+  /** A read of user memory failed with `errno` in the probe at `probe` (`file:line:column`). */
+  | { readonly type: 'lost-read'; readonly errno: number; readonly probe: string };
+
+/** What a trace leaves when it stops. */
+export interface TraceResult {
+  /** Every map of the script after the end probes ran, by name with its `@` (`@` for the unnamed map). */
+  readonly maps: Readonly<Record<string, MapData>>;
+  /** Records the probes could not emit because the ring buffer was full. */
+  readonly lost: bigint;
+  /** The code the script passed to `exit()`, or null when it was stopped otherwise. */
+  readonly exitCode: number | null;
+}
+
+/**
+ * A running script. Its probes are attached and its begin probes have run. It stops when the script calls
+ * `exit()`, when `options.signal` aborts, or on `stop()`; stopping runs the end probes, reads the maps and
+ * releases every kernel object. Disposing (`await using`) releases everything in any case.
+ */
+export interface Trace extends AsyncDisposable, Disposable {
+  /** Number of probes attached, begin and end included (the CLI's "Attached N probes"). */
+  readonly attached: number;
+  /** Warnings of the compilation (errors reject `trace()` with a ScriptError). */
+  readonly warnings: readonly Diagnostic[];
+  /**
+   * The script's events, buffered from the start until read. Ends when the trace has stopped and every event
+   * was delivered, including those of end probes; throws if stopping failed. One iteration per trace.
+   */
+  events(): AsyncIterableIterator<TraceEvent>;
+  /** Stops the trace (see {@link Trace}) and resolves with the final maps; every call returns the same result. */
+  stop(): Promise<TraceResult>;
+  /**
+   * Releases every kernel object now, without running end probes or reading maps (a pending `events()`
+   * ends after its buffered events). Safe to call twice, and after `stop()`.
+   */
+  close(): void;
+}
+
+/** A script that does not compile: its diagnostics as data, and as bpftrace prints them. */
+export class ScriptError extends Error {
+  override readonly name = 'ScriptError';
+  /** Every error and warning, in report order. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The diagnostics rendered as the CLI prints them (errors first), each ending with a newline. */
+  readonly rendered: string;
+
+  /** A failure described by `diagnostics`, which holds at least one error. */
+  constructor(diagnostics: readonly Diagnostic[]) {
+    const rendered = renderDiagnostics(diagnostics);
+    super(rendered.trimEnd() || 'the script does not compile');
+    this.diagnostics = diagnostics;
+    this.rendered = rendered;
+  }
+
+  /** The errors, in report order. */
+  get errors(): readonly Diagnostic[] {
+    return this.diagnostics.filter((d) => d.severity === 'error');
+  }
+}
+
+/**
+ * Compiles `source` (bpftrace's language) for the running kernel, loads it, runs its begin probes and attaches
+ * the others. Rejects with TypeError/RangeError for bad arguments, ScriptError when the script does not
+ * compile, and the loader's or kernel's error when it cannot run; nothing stays in the kernel on failure.
+ * Needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN).
+ */
+export async function trace(source: string, options?: TraceOptions): Promise<Trace> {
+  const o = validateTraceOptions(source, options);
+  o.signal?.throwIfAborted();
+  const result = compile(source, hostKernelInfo(), { file: o.file ?? STDIN_FILE_NAME, params: o.params ?? [] });
+  if (!result.ok) throw new ScriptError(result.diagnostics.all);
+  const session = Session.start(result.script, o.pid !== undefined ? { pid: o.pid } : {});
+  return new RunningTrace(session, result.diagnostics.warnings, o.signal);
+}
+
+const OPTION_NAMES: readonly string[] = ['file', 'params', 'pid', 'signal'];
+
+/** The largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit, include/linux/threads.h). */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
+
+/** `v` named for an error message: its type, and its value when short. */
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  switch (typeof v) {
+    case 'string': return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+    case 'number': case 'bigint': case 'boolean': return `${typeof v} ${String(v)}${typeof v === 'bigint' ? 'n' : ''}`;
+    case 'object': return `an object (${Object.prototype.toString.call(v).slice(8, -1)})`;
+    default: return typeof v;
+  }
+}
+
+/** Checks the arguments of trace() once, naming the culprit; returns the options with only known keys. */
+function validateTraceOptions(source: unknown, options: unknown): TraceOptions {
+  if (typeof source !== 'string') throw new TypeError(`trace(): source must be a string (the script), got ${describe(source)}`);
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`trace(): options must be an object, got ${describe(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!OPTION_NAMES.includes(key)) {
+      throw new TypeError(`trace(): unknown option '${key}' (known: ${OPTION_NAMES.join(', ')})`);
+    }
+  }
+  const out: { -readonly [K in keyof TraceOptions]: TraceOptions[K] } = {};
+  if (o.params !== undefined) {
+    if (!Array.isArray(o.params)) throw new TypeError(`trace(): options.params must be an array of strings, got ${describe(o.params)}`);
+    o.params.forEach((p: unknown, i) => {
+      if (typeof p !== 'string') throw new TypeError(`trace(): options.params[${i}] must be a string, got ${describe(p)}`);
+    });
+    out.params = [...(o.params as string[])];
+  }
+  if (o.pid !== undefined) {
+    if (typeof o.pid !== 'number') throw new TypeError(`trace(): options.pid must be a number, got ${describe(o.pid)}`);
+    if (!Number.isInteger(o.pid) || o.pid < 1 || o.pid > PID_MAX_LIMIT) {
+      throw new RangeError(`trace(): options.pid must be an integer from 1 to ${PID_MAX_LIMIT}, got ${o.pid}`);
+    }
+    out.pid = o.pid;
+  }
+  if (o.signal !== undefined) {
+    if (!(o.signal instanceof AbortSignal)) throw new TypeError(`trace(): options.signal must be an AbortSignal, got ${describe(o.signal)}`);
+    out.signal = o.signal;
+  }
+  if (o.file !== undefined) {
+    if (typeof o.file !== 'string') throw new TypeError(`trace(): options.file must be a string, got ${describe(o.file)}`);
+    if (o.file === '' || /[\n\r\0]/.test(o.file)) {
+      throw new RangeError(`trace(): options.file must be a non-empty name on one line, got ${JSON.stringify(o.file)}`);
+    }
+    out.file = o.file;
+  }
+  return out;
+}
+
+/** The Trace returned by trace(): a Session, stopped once, by whichever of exit(), the signal or stop() comes first. */
+class RunningTrace implements Trace {
+  readonly attached: number;
+  readonly warnings: readonly Diagnostic[];
+  readonly #session: Session;
+  readonly #signal: AbortSignal | undefined;
+  #result: Promise<TraceResult> | null = null;
+  #closed = false;
+  #eventsTaken = false;
+
+  constructor(session: Session, warnings: readonly Diagnostic[], signal: AbortSignal | undefined) {
+    this.#session = session;
+    this.attached = session.attached;
+    this.warnings = warnings;
+    this.#signal = signal;
+    // The session's signal fires when the script calls exit() (and on stop/close, which set #result/#closed
+    // first). It fires inside the ring-buffer callback: stop from a microtask, once that callback has returned.
+    session.signal.addEventListener('abort', this.#stopSoon, { once: true });
+    signal?.addEventListener('abort', this.#stopSoon, { once: true });
+  }
+
+  readonly #stopSoon = (): void => {
+    queueMicrotask(() => {
+      if (!this.#closed) void this.stop();
+    });
+  };
+
+  events(): AsyncIterableIterator<TraceEvent> {
+    if (this.#eventsTaken) throw new Error('events() was already called: a trace delivers its events once');
+    this.#eventsTaken = true;
+    return this.#events();
+  }
+
+  async *#events(): AsyncGenerator<TraceEvent, void, undefined> {
+    for await (const ev of this.#session.events()) {
+      const out = toTraceEvent(ev);
+      if (out) yield out;
+    }
+    // The session's events end when it has stopped or was closed; a failed stop is reported here too.
+    if (this.#result) await this.#result;
+  }
+
+  stop(): Promise<TraceResult> {
+    if (!this.#result) {
+      this.#result = this.#closed
+        ? Promise.reject(new Error('stop(): the trace was closed before it was stopped, so its maps are gone'))
+        : this.#finish();
+      // Reported to whoever awaits stop() or events(); a trace stopped by exit() must not crash the process.
+      this.#result.catch(() => {});
+    }
+    return this.#result;
+  }
+
+  async #finish(): Promise<TraceResult> {
+    this.#unlisten();
+    try {
+      const { maps, summary } = await this.#session.stop();
+      return { maps: Object.fromEntries(maps.map((m) => [m.name, m])), lost: summary.lost, exitCode: summary.exitCode };
+    } catch (e) {
+      if (this.#closed) throw new Error('stop(): the trace was closed while stopping', { cause: e });
+      throw e;
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unlisten();
+    this.#session.close();
+  }
+
+  #unlisten(): void {
+    this.#session.signal.removeEventListener('abort', this.#stopSoon);
+    this.#signal?.removeEventListener('abort', this.#stopSoon);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    // Let a stop in progress finish (its result stays available to stop()); then release whatever is left.
+    if (this.#result) await this.#result.catch(() => {});
+    this.close();
+  }
+}
+
+/** The public form of a session event; null for the session's internal bookkeeping. */
+function toTraceEvent(ev: SessionEvent): TraceEvent | null {
+  switch (ev.type) {
+    case 'printf': case 'cat': return { type: ev.type, text: ev.text };
+    case 'errorf': case 'warnf': return { type: ev.type, text: ev.text, location: ev.loc ? { file: ev.loc.file, line: ev.loc.line, column: ev.loc.column } : null };
+    case 'time': return { type: 'time', format: ev.format, date: ev.date };
+    case 'print': return { type: 'print', map: ev.map, top: ev.top, div: ev.div };
+    case 'value': return { type: 'value', value: ev.value };
+    case 'system': return { type: 'system', command: ev.command };
+    case 'exit': return { type: 'exit', code: ev.code };
+    case 'incomplete': return { type: 'incomplete', text: ev.text, reasons: [...ev.reasons] };
+    case 'lost-read': return { type: 'lost-read', errno: ev.errno, probe: ev.probe };
+    case 'clear': case 'zero': return null;
+    default: return unknownEvent(ev);
+  }
+}
+
+/** Compile-time check that toTraceEvent covers every session event. */
+function unknownEvent(ev: never): null {
+  void ev;
+  return null;
+}
