@@ -29,10 +29,15 @@ interface TopOptions {
   unsafe?: boolean;
   reads: 'any' | 'recovered' | 'exact';
   marks: boolean;
+  exact?: boolean;
 }
 
 /** Runs siesta with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'trace') {
+    const { traceCommand } = await import('./trace.js');
+    return traceCommand(argv.slice(1));
+  }
   const version = packageVersion();
   const program = new Command('siesta')
     .description('A Linux tracer: bpftrace-compatible scripts compiled to eBPF by siesta, with reliable user-memory reads')
@@ -51,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--dry-run', 'compile, load and attach, then exit')
     .option('--unsafe', 'allow unsafe functions such as system()')
     .addOption(new Option('--reads <floor>', 'weakest provenance of user-memory values printed as complete').choices(['any', 'recovered', 'exact']).default('any'))
+    .option('--exact', 'with -c: trap the traced syscalls with seccomp and read their arguments while the command waits (exact values)')
     .option('--no-marks', 'do not mark user-memory values that were recovered at syscall exit or lost')
     .option('--info', 'print the kernel features siesta found and the reliable-read mechanisms available')
     .allowExcessArguments(true)
@@ -91,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
       unsafe: opts.unsafe ?? false,
       floor: opts.reads,
       marks: opts.marks,
+      exact: opts.exact ?? false,
     });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;

@@ -8,6 +8,7 @@ import { compile } from '../codegen/index.js';
 import { hostKernelInfo } from '../kernel/host-info.js';
 import { createJsonPrinter, createTextPrinter, type Printer } from '../output/index.js';
 import { installCleanup, releaseAll } from '../runtime/cleanup.js';
+import { type ExactChild, startExact, trappedSyscalls } from '../capture/exact.js';
 import { Session } from '../runtime/session.js';
 import { errnoMessage, errnoName } from '../sys/index.js';
 import { strftime } from './strftime.js';
@@ -31,6 +32,8 @@ export interface RunOptions {
   floor: 'any' | 'recovered' | 'exact';
   /** Provenance markers in text output (--no-marks turns them off). */
   marks: boolean;
+  /** --exact: trap the traced syscalls of the command with seccomp and read their arguments synchronously. */
+  exact: boolean;
 }
 
 /** Splits a -c command line into words (quotes group words; no other shell syntax). */
@@ -65,7 +68,21 @@ export async function runScript(o: RunOptions): Promise<number> {
 
   let child: ChildProcess | null = null;
   let release: (() => void) | null = null;
-  if (o.command) {
+  if (o.exact && !o.command) {
+    throw new CliError('--exact needs a command that siesta starts (-c CMD): a running process cannot be put under a seccomp supervisor without restarting it');
+  }
+  let exact: ExactChild | null = null;
+  if (o.command && o.exact) {
+    const words = splitCommand(o.command);
+    const trapped = trappedSyscalls(result.script.probes);
+    if (trapped.size === 0) process.stderr.write('siesta: --exact: no probe of this script reads the arguments of a syscall entry; running without a supervisor\n');
+    else {
+      exact = await startExact(words, trapped);
+      child = exact.child;
+      release = exact.release;
+    }
+  }
+  if (o.command && !exact) {
     const words = splitCommand(o.command);
     if (words.length === 0) throw new CliError('-c needs a command');
     // The child waits on fd 3 until the probes are attached, then becomes the command (same pid).

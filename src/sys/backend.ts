@@ -38,6 +38,12 @@ export interface SysBackend {
   epollWaitSync(epfd: number, maxEvents: number, timeoutMs: number): number;
   /** mount(2). */
   mount(source: string, target: string, fstype: string, flags: number, data: string | null): number;
+  /** A raw system call with up to six integer arguments (pointers passed as addresses). */
+  syscall(nr: number, args: ReadonlyArray<number | bigint>): number;
+  /** The same, run on a worker thread (for calls that block, such as SECCOMP_IOCTL_NOTIF_RECV). */
+  syscallAsync(nr: number, args: ReadonlyArray<number | bigint>, keepAlive: readonly Uint8Array[]): Promise<number>;
+  /** execve(2): replaces this process; returns only on failure. */
+  execve(path: string, argv: readonly string[], envp: readonly string[]): number;
   /** Address of a buffer's bytes, to place in an attr field that the kernel dereferences. */
   addressOf(buf: Uint8Array): bigint;
 }

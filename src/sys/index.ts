@@ -15,3 +15,7 @@ export { listObjects, linkInfo, mapInfo, progInfo, type LinkInfo, type MapInfo, 
 export { MappedRegion, mmapFd } from './mmap.js';
 export { mountFs } from './mount.js';
 export { encodePerfEventAttr, ioctl, perfEventOpen, type PerfEventAttr } from './perf.js';
+export {
+  continueSyscall, execProgram, installUserNotifFilter, notifIdValid, readProcessMemory, receiveNotif, type SeccompNotif, takeFd,
+  userNotifFilter,
+} from './seccomp.js';

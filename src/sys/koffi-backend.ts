@@ -27,7 +27,11 @@ function makeKoffiBackend(): SysBackend {
   const epollWait = libc.func('int epoll_wait(int epfd, void *events, int max, int timeout)');
   const mount = libc.func('int mount(const char *src, const char *target, const char *type, unsigned long flags, const char *data)');
 
+  const syscall6 = libc.func('long syscall(long nr, long a, long b, long c, long d, long e, long f)');
+  const execve = libc.func('int execve(const char *path, const char **argv, const char **envp)');
   const fail = (r: number): number => (r < 0 ? -koffi.errno() : r);
+  const six = (args: ReadonlyArray<number | bigint>) => [0, 1, 2, 3, 4, 5].map((i) => args[i] ?? 0);
+  const asyncKeep = new Set<readonly Uint8Array[]>();
   const waitBuf = Buffer.alloc(12 * 64);
   // koffi holds no reference to the arguments of an async call: keep each events buffer reachable until the
   // worker's epoll_wait returns, or GC frees it and the kernel writes a wake-up into freed memory.
@@ -59,6 +63,18 @@ function makeKoffiBackend(): SysBackend {
       }),
     epollWaitSync: (epfd, maxEvents, timeoutMs) =>
       fail(epollWait(epfd, waitBuf, Math.min(maxEvents, 64), timeoutMs) as number),
+    syscall: (nr, args) => fail(Number(syscall6(nr, ...six(args)))),
+    syscallAsync: (nr, args, keepAlive) =>
+      new Promise((resolve) => {
+        // Buffers the kernel writes into must stay reachable until the worker thread returns.
+        asyncKeep.add(keepAlive);
+        syscall6.async(nr, ...six(args), (err: unknown, r: number | bigint) => {
+          asyncKeep.delete(keepAlive);
+          const n = Number(r);
+          resolve(err ? -4 : n < 0 ? -koffi.errno() : n);
+        });
+      }),
+    execve: (path, argv, envp) => fail(execve(path, [...argv, null], [...envp, null]) as number),
     mount: (source, target, fstype, flags, data) => fail(mount(source, target, fstype, flags, data) as number),
     addressOf: (buf) => koffi.address(buf),
   };

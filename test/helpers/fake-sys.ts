@@ -66,6 +66,9 @@ export class FakeSys {
       epollWait: (...a) => Promise.resolve(this.#take('epollWait', a) as number),
       epollWaitSync: (...a) => num('epollWaitSync', a),
       mount: (...a) => num('mount', a),
+      syscall: (...a) => num('syscall', a),
+      syscallAsync: (...a) => Promise.resolve(this.#take('syscallAsync', a) as number),
+      execve: (...a) => num('execve', a),
       addressOf: (buf) => {
         const addr = this.#next;
         this.#next += 0x1000n;

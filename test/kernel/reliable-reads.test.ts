@@ -45,6 +45,32 @@ test('paths and open_how in non-resident pages: 100% recovered and labelled, zer
   assert.match(r.stderr, new RegExp(`User-memory reads: \\d+ exact, ${4 * n} recovered at syscall exit, 0 lost`));
 });
 
+test('--exact: the same workload gives 100% exact values', { skip }, (t) => {
+  const torture = join(dir, 'siesta-torture');
+  try {
+    execFileSync('gcc', ['-O1', '-o', torture, join(root, 'test/fixtures/torture.c')]);
+  } catch {
+    return t.skip('gcc is not installed');
+  }
+  const n = 500;
+  const r = spawnSync(process.execPath, [bin, '--exact', '-e', SCRIPT, '-c', `./siesta-torture dontneed ${n}`], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`calls=${2 * n} absent=${2 * n}`), 'every argument page was absent before the call');
+  const lines = r.stdout.split('\n');
+  const paths = lines.filter((l) => l.startsWith('P ./t/'));
+  const hows = lines.filter((l) => l.startsWith('H '));
+  assert.equal(paths.filter((l) => /^P \.\/t\/f\d{4}$/.test(l)).length, paths.length);
+  assert.equal(hows.length, n);
+  for (const l of hows) assert.match(l, /^H \.\/t\/f\d{4} 80000 2$/);
+  assert.match(r.stderr, /User-memory reads: \d+ exact, 0 recovered at syscall exit, 0 lost/);
+});
+
+test('--exact without -c is refused with a reason', { skip }, () => {
+  const r = spawnSync(process.execPath, [bin, '--exact', '-e', 'begin { exit(); }'], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--exact needs a command that siesta starts \(-c CMD\)/);
+});
+
 test('a user read in an atomic probe is refused when a floor is demanded', { skip }, () => {
   const r = spawnSync(process.execPath, [bin, '--reads=recovered', '-e',
     'tracepoint:sched:sched_switch { printf("%s\\n", str(uptr(args.prev_pid))); }'], { encoding: 'utf8' });
