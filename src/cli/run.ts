@@ -99,7 +99,7 @@ export async function runScript(o: RunOptions): Promise<number> {
 
   const session = Session.start(result.script, {
     ...(o.pid !== undefined ? { pid: o.pid } : o.command && child?.pid ? { pid: child.pid } : {}),
-    logLevel: o.verbose ? 1 : 0, unsafe: o.unsafe, floor: o.floor, marks: o.marks,
+    logLevel: o.verbose ? 1 : 0, unsafe: o.unsafe, floor: o.floor, marks: o.marks && o.format === 'text',
   });
   try {
     if (!o.quiet) printer.attachedProbes(session.attached);
@@ -116,7 +116,7 @@ export async function runScript(o: RunOptions): Promise<number> {
     const printing = (async () => {
       for await (const ev of session.events()) {
         switch (ev.type) {
-          case 'printf': printer.printf(ev.text); break;
+          case 'printf': printer.printf(ev.text, ev.provenance); break;
           case 'errorf': process.stderr.write(`${ev.loc ? `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ` : ''}ERROR: ${ev.text}\n`); break;
           case 'warnf': process.stderr.write(`${ev.loc ? `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ` : ''}WARNING: ${ev.text}\n`); break;
           case 'time': printer.time(strftime(ev.format, ev.date)); break;

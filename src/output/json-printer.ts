@@ -127,7 +127,11 @@ export function createJsonPrinter(sink: OutputSink): Printer {
       if (line !== '') sink.stdout(line);
     },
     value: (v) => sink.stdout(record('value', valueJson(v))),
-    printf: (text) => sink.stdout(record('printf', jsonString(text))),
+    printf: (text, provenance) => {
+      const line = record('printf', jsonString(text));
+      // siesta extension: how each user-memory argument was obtained.
+      sink.stdout(provenance?.length ? `${line.replace(/}\n$/, '')}, "provenance": [${provenance.map((p) => `"${p}"`).join(', ')}]}\n` : line);
+    },
     time: (text) => sink.stdout(record('time', jsonString(text))),
     cat: (text) => sink.stdout(record('cat', jsonString(text))),
     join: (text) => sink.stdout(record('join', jsonString(text))),

@@ -31,7 +31,8 @@ export interface Printer {
   /** Prints a non-map value (`print($x)`). */
   value(value: Value): void;
   /** Writes already-formatted printf output. */
-  printf(text: string): void;
+  /** `provenance` lists how each user-memory argument was read (exact, exit, lost), for the JSON printer. */
+  printf(text: string, provenance?: readonly string[]): void;
   /** Writes the output of `time()`. */
   time(text: string): void;
   /** Writes the output of `cat()`. */

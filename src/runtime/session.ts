@@ -13,13 +13,13 @@ import { type Collection, loadCollection } from '../loader/index.js';
 import type { MapData, Value } from '../output/index.js';
 import { errnoName, progTestRun } from '../sys/index.js';
 import { attachProbe } from './attach-plan.js';
-import { type DecodedArg, decodeRecordArgs, formatDecodedPrintf, recordView } from './decode.js';
+import { type DecodedArg, decodeRecordArgs, type ReadProvenance, formatDecodedPrintf, recordView } from './decode.js';
 import { readScriptMap } from './map-reader.js';
 import { RingBufferReader, sumPerCpuCounter } from './ringbuf.js';
 
 /** Something a script produced. */
 export type SessionEvent =
-  | { type: 'printf'; text: string }
+  | { type: 'printf'; text: string; provenance?: ReadProvenance[] }
   | { type: 'errorf' | 'warnf'; text: string; loc?: { file: string; line: number; column: number } }
   | { type: 'time'; format: string; date: Date }
   | { type: 'print'; map: MapData; top: number; div: number }
@@ -157,7 +157,10 @@ export class Session {
         const marks = this.#options.marks ?? true;
         const text = formatDecodedPrintf(f, args, marks ? { markRead: markRead } : {});
         if (reasons.length) this.#push({ type: 'incomplete', text, reasons });
-        else if (f.kind === 'printf') this.#push({ type: 'printf', text });
+        else if (f.kind === 'printf') {
+          const provenance = args.flatMap((a) => (a.provenance ? [a.provenance] : []));
+          this.#push(provenance.length ? { type: 'printf', text, provenance } : { type: 'printf', text });
+        }
         else if (f.kind === 'system') this.#push({ type: 'system', command: text });
         else if (f.kind === 'cat') this.#push({ type: 'cat', text: readCat(text) });
         else this.#push({ type: f.kind, text, ...(f.loc ? { loc: f.loc } : {}) });
