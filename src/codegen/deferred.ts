@@ -8,12 +8,12 @@
  * slots are { s64 result; u64 user address }.
  */
 import {
-  alu64Imm, alu64Reg, call, exit, jmpImm, ldImm64, ldMapFd, ldx, link, mov64Imm, mov64Reg, R0, R1, R2, R3, R6, R7, R10, stx,
+  alu64Imm, alu64Reg, call, exit, jmpImm, ldImm64, ldMapFd, ldx, link, mov64Imm, mov64Reg, R0, R1, R2, R3, R7, R10, stx,
 } from '../asm/index.js';
 import type { ProgramSpec } from '../loader/index.js';
 import type { ResolvedProbe } from '../passes/probes.js';
 import { ProgramBuilder } from './builder.js';
-import { countDrop, EVENTS_MAP, EVENTS_RING_SIZE } from './emit.js';
+import { outputRecordAt } from './emit.js';
 import { type DeferredRecord, PROVENANCE_EXIT } from './resources.js';
 
 /** The program that completes `d` at its syscall's exit. */
@@ -37,15 +37,7 @@ export function exitProgram(d: DeferredRecord, index: number): ProgramSpec {
     b.mark(next);
   }
   // Send the completed record (batched wake-ups, as every record), then forget it.
-  const flags = b.newLabel('wake');
-  b.emit(ldMapFd(R1, EVENTS_MAP), mov64Imm(R2, 0), call('ringbuf_query'), mov64Reg(R6, R0), mov64Imm(R0, 1),
-    jmpImm('jlt', R6, EVENTS_RING_SIZE / 4, flags), mov64Imm(R0, 2));
-  b.mark(flags);
-  b.emit(mov64Reg(R6, R0), ldMapFd(R1, EVENTS_MAP), mov64Reg(R2, R7), mov64Imm(R3, d.size), alu64Reg('mov', 4, R6), call('ringbuf_output'));
-  const sentOk = b.newLabel('sent');
-  b.emit(jmpImm('jeq', R0, 0, sentOk));
-  countDrop(b);
-  b.mark(sentOk);
+  outputRecordAt(b, (reg) => b.emit(mov64Reg(reg, R7)), d.size);
   b.emit(ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_delete_elem'));
   b.mark(done);
   b.emit(mov64Imm(R0, 0), exit());

@@ -71,12 +71,17 @@ export function countDrop(b: ProgramBuilder): void {
  * submitted with BPF_RB_NO_WAKEUP and the runtime's bounded-latency poll picks it up.
  */
 export function outputRecord(b: ProgramBuilder, off: number, size: number): void {
+  outputRecordAt(b, (reg) => scratchPtr(b, reg, off), size);
+}
+
+/** outputRecord for a record anywhere: `pointTo(reg)` loads its address into `reg` (e.g. a map value). */
+export function outputRecordAt(b: ProgramBuilder, pointTo: (reg: Reg) => void, size: number): void {
   const flagsDone = b.newLabel('wake');
   b.emit(ldMapFd(R1, EVENTS_MAP), mov64Imm(R2, 0 /* BPF_RB_AVAIL_DATA */), call('ringbuf_query'),
     mov64Imm(R4, 1 /* BPF_RB_NO_WAKEUP */), jmpImm('jlt', R0, EVENTS_RING_SIZE / 4, flagsDone), mov64Imm(R4, 2 /* BPF_RB_FORCE_WAKEUP */));
   b.mark(flagsDone);
   b.emit(ldMapFd(R1, EVENTS_MAP));
-  scratchPtr(b, R2, off);
+  pointTo(R2);
   b.emit(mov64Imm(R3, size), call('ringbuf_output'));
   const ok = b.newLabel('out_ok');
   b.emit(jmpImm('jeq', R0, 0, ok));
