@@ -1,0 +1,87 @@
+/**
+ * Records of the kernel programs (layout in program.ts) decoded into plain values, and the calls they form.
+ */
+import type { Provenance } from '../capture/mechanisms.js';
+import { KIND_ENTER, RECORD_HEADER, STR_SIZE } from './program.js';
+
+/** User memory captured for one argument: the bytes, the helper's result and where they came from. */
+export interface Capture {
+  bytes: Uint8Array;
+  /** bpf_probe_read_user(_str) result: bytes read (strings: including the NUL), or -errno. */
+  result: number;
+  /** `exact` read at entry, `exit` re-read at exit, `lost` unreadable. */
+  provenance: Provenance;
+}
+
+/** One decoded record. */
+export interface TraceRecord {
+  kind: 'enter' | 'exit';
+  tid: number;
+  tgid: number;
+  nr: number;
+  ns: bigint;
+  /** Entry: the six arguments; exit: [return value]. */
+  args: bigint[];
+  str: [Capture | null, Capture | null];
+  buf: Capture | null;
+  /** Exit: which strings/input buffer were re-read now, and whether an output buffer was read. */
+  reread: { str0: boolean; str1: boolean; inbuf: boolean; outbuf: boolean };
+}
+
+function capture(view: DataView, at: number, size: number, result: number, provenance: Provenance, isString: boolean): Capture {
+  const n = result > 0 ? Math.min(isString ? result : result, size) : 0;
+  const bytes = new Uint8Array(n);
+  bytes.set(new Uint8Array(view.buffer, view.byteOffset + at, n));
+  return { bytes, result, provenance: result >= 0 ? provenance : 'lost' };
+}
+
+/** Decodes the record at `offset` of `view` (copies what it keeps: the view is only valid during the callback). */
+export function decodeRecord(view: DataView, offset: number, bufSize: number): TraceRecord {
+  const kind = view.getUint32(offset, true) === KIND_ENTER ? 'enter' : 'exit';
+  const args: bigint[] = [];
+  for (let i = 0; i < (kind === 'enter' ? 6 : 1); i++) args.push(view.getBigUint64(offset + 24 + 8 * i, true));
+  const len0 = view.getInt32(offset + 72, true);
+  const len1 = view.getInt32(offset + 76, true);
+  const blen = view.getInt32(offset + 80, true);
+  const flags = view.getUint32(offset + 84, true);
+  const reread = { str0: (flags & 1) !== 0, str1: (flags & 2) !== 0, inbuf: (flags & 4) !== 0, outbuf: (flags & 8) !== 0 };
+  const prov: Provenance = kind === 'enter' ? 'exact' : 'exit';
+  const str: [Capture | null, Capture | null] = [null, null];
+  if (len0 !== 0 || reread.str0) str[0] = capture(view, offset + RECORD_HEADER, STR_SIZE, len0, prov, true);
+  if (len1 !== 0 || reread.str1) str[1] = capture(view, offset + RECORD_HEADER + STR_SIZE, STR_SIZE, len1, prov, true);
+  const buf = blen !== 0 || reread.inbuf || reread.outbuf
+    ? capture(view, offset + RECORD_HEADER + 2 * STR_SIZE, bufSize, blen, prov, false)
+    : null;
+  return {
+    kind, tid: view.getUint32(offset + 4, true), tgid: view.getUint32(offset + 8, true), nr: view.getUint32(offset + 12, true),
+    ns: view.getBigUint64(offset + 16, true), args, str, buf, reread,
+  };
+}
+
+/** A syscall: its entry, and its exit once seen. Captures merge entry reads with exit re-reads. */
+export interface SyscallCall {
+  tid: number;
+  tgid: number;
+  nr: number;
+  args: bigint[];
+  enterNs: bigint;
+  str: [Capture | null, Capture | null];
+  /** Input buffer (read by the kernel: write data, open_how), captured at entry or re-read at exit. */
+  inbuf: Capture | null;
+  exit?: { ret: bigint; ns: bigint; outbuf: Capture | null };
+}
+
+/** The call begun by an entry record. */
+export function callFromEnter(r: TraceRecord): SyscallCall {
+  return { tid: r.tid, tgid: r.tgid, nr: r.nr, args: r.args, enterNs: r.ns, str: [r.str[0], r.str[1]], inbuf: r.buf };
+}
+
+/** Completes `c` with its exit record: re-read strings replace entry reads that failed. */
+export function completeCall(c: SyscallCall, r: TraceRecord): void {
+  if (r.reread.str0 && r.str[0] && r.str[0].result > 0) c.str[0] = r.str[0];
+  else if (r.reread.str0 && c.str[0]) c.str[0] = { ...c.str[0], provenance: 'lost' };
+  if (r.reread.str1 && r.str[1] && r.str[1].result > 0) c.str[1] = r.str[1];
+  else if (r.reread.str1 && c.str[1]) c.str[1] = { ...c.str[1], provenance: 'lost' };
+  if (r.reread.inbuf && r.buf) c.inbuf = r.buf.result >= 0 ? r.buf : { ...r.buf, provenance: 'lost' };
+  c.exit = { ret: r.args[0]!, ns: r.ns, outbuf: r.reread.outbuf ? r.buf : null };
+}

@@ -1,0 +1,397 @@
+/**
+ * The kernel side of `siesta trace`: hand-assembled programs on tracepoint:raw_syscalls:sys_enter/sys_exit
+ * (and sched:sched_process_fork with -f), filtered in the kernel to the traced threads.
+ *
+ * Maps:
+ *   pids      hash  u32 tid → u32 state (1 = armed: waiting for the command's execve; 2 = traced)
+ *   sysinfo   array u32 nr  → CaptureSpec (12 bytes, below): what to capture for each syscall
+ *   inflight  lru_hash u32 tid → { u32 nr, u32 retry, u64 args[6] } (56 bytes): entry state for the exit
+ *   events    ringbuf of records (full mode), submitted with BPF_RB_NO_WAKEUP (batched wake-ups)
+ *   drops     percpu_array u64: records lost because the ring buffer was full
+ *   start     lru_hash u32 tid → u64 entry ns (-c mode)
+ *   counts    percpu_hash u32 nr → { u64 calls, u64 errors, u64 ns } (-c mode: aggregated in the kernel)
+ *
+ * Record (full mode), little-endian, RECORD_HEADER + 2 * STR_SIZE + bufSize bytes:
+ *
+ *    0 u32 kind (1 entry, 2 exit)   4 u32 tid   8 u32 tgid   12 u32 nr   16 u64 ktime ns
+ *   24 u64 args[6]   (exit: args[0] = return value)
+ *   72 s32 len0   76 s32 len1   80 s32 buflen      (bpf_probe_read_user(_str) results: bytes, or -errno)
+ *   84 u32 flags   bit0/1/2: str0/str1/input buffer re-read at exit; bit3: output buffer read at exit
+ *   88 str0[STR_SIZE]   88+STR_SIZE str1[STR_SIZE]   88+2*STR_SIZE buf[bufSize]
+ *
+ * sysinfo value (CaptureSpec): u8 str0, u8 str1, u8 inPtr, u8 inLenArg, u16 inFixed, u8 outPtr, u8 outKind,
+ * u16 outFixed, u16 pad (argument indexes; 0xff = none).
+ */
+import {
+  alu64Imm, alu64Reg, call, exit, ja, jmpImm, label, ldMapFd, ldx, link, mov64Imm, mov64Reg, R0, R1, R2, R3, R4,
+  R6, R7, R8, R9, R10, type Reg, st, stx, type Item,
+} from '../asm/index.js';
+import type { CollectionSpec } from '../loader/index.js';
+import type { CaptureSpec } from './syscalls.js';
+import { SYSCALL_SLOTS } from './syscalls.js';
+
+/** Bytes before the captured data in a record. */
+export const RECORD_HEADER = 88;
+/** Capture size of each string (paths are printed whole by strace; longer ones end with `...`). */
+export const STR_SIZE = 256;
+/** Record kinds. */
+export const KIND_ENTER = 1;
+/** Record kind of a syscall exit. */
+export const KIND_EXIT = 2;
+/** Size of a sysinfo value. */
+export const SYSINFO_SIZE = 12;
+/** execve's and execveat's numbers on x86_64: the armed command becomes traced at its execve. */
+const NR_EXECVE = 59;
+const NR_EXECVEAT = 322;
+
+/** Options of the generated programs. */
+export interface TraceProgramOptions {
+  /** Summary mode (-c): count in the kernel, no records. */
+  summary: boolean;
+  /** Follow forks and threads (-f). */
+  follow: boolean;
+  /** Capture size of buffers (read/write data, structs): a multiple of 8, at least 64. */
+  bufSize: number;
+  /** Ring buffer size in bytes (a power of two). */
+  ringSize?: number;
+}
+
+/** Record size for a buffer size. */
+export function recordSize(bufSize: number): number {
+  return RECORD_HEADER + 2 * STR_SIZE + bufSize;
+}
+
+/** `if (tid not in pids) return 0; if armed: become traced at execve, else return 0`. Leaves tid key at fp-72. */
+function filter(enter: boolean): Item[] {
+  const out: Item[] = [
+    call('get_current_pid_tgid'),
+    mov64Reg(R9, R0),
+    stx(4, R10, -72, R0),
+    ldMapFd(R1, 'pids'),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, -72),
+    call('map_lookup_elem'),
+    jmpImm('jeq', R0, 0, 'out'),
+    ldx(4, R1, R0, 0),
+    jmpImm('jeq', R1, 2, 'traced'),
+  ];
+  if (enter) {
+    out.push(
+      ldx(8, R2, R6, 8),
+      jmpImm('jeq', R2, NR_EXECVE, 'arm'),
+      jmpImm('jne', R2, NR_EXECVEAT, 'out'),
+      label('arm'),
+      st(4, R0, 0, 2),
+    );
+  } else {
+    out.push(mov64Imm(R0, 0), exit());
+  }
+  out.push(label('traced'));
+  return out;
+}
+
+const OUT: Item[] = [label('out'), mov64Imm(R0, 0), exit()];
+
+/** `ptr = record.args[idx]` for idx loaded from sysinfo at `off` (R8 = sysinfo value); jumps to `skip` when none. */
+function argPtr(base: Reg, argsOff: number, infoOff: number, skip: string, dst: Reg): Item[] {
+  return [
+    ldx(1, R1, R8, infoOff),
+    jmpImm('jgt', R1, 5, skip),
+    alu64Imm('lsh', R1, 3),
+    mov64Reg(dst, base),
+    alu64Reg('add', dst, R1),
+    ldx(8, dst, dst, argsOff),
+  ];
+}
+
+/** The sys_enter program of full mode. R6 ctx, R7 record, R8 sysinfo value, R9 scratch. */
+function enterFull(bufSize: number, recSize: number): Item[] {
+  const bufOff = RECORD_HEADER + 2 * STR_SIZE;
+  const code: Item[] = [mov64Reg(R6, R1), ...filter(true)];
+  code.push(
+    ldMapFd(R1, 'events'), mov64Imm(R2, recSize), mov64Imm(R3, 0), call('ringbuf_reserve'),
+    jmpImm('jeq', R0, 0, 'drop'),
+    mov64Reg(R7, R0),
+    st(4, R7, 0, KIND_ENTER),
+    stx(4, R7, 4, R9),
+    mov64Reg(R1, R9), alu64Imm('rsh', R1, 32), stx(4, R7, 8, R1),
+    ldx(8, R1, R6, 8), stx(4, R7, 12, R1),
+    // inflight value on the stack at fp-64: u32 nr, u32 retry, u64 args[6]
+    stx(4, R10, -64, R1), st(4, R10, -60, 0),
+    call('ktime_get_ns'), stx(8, R7, 16, R0),
+  );
+  for (let i = 0; i < 6; i++) code.push(ldx(8, R1, R6, 16 + 8 * i), stx(8, R7, 24 + 8 * i, R1), stx(8, R10, -56 + 8 * i, R1));
+  code.push(
+    st(8, R7, 72, 0), st(8, R7, 80, 0),
+    ldx(8, R1, R6, 8),
+    jmpImm('jgt', R1, SYSCALL_SLOTS - 1, 'save'),
+    stx(4, R10, -76, R1),
+    ldMapFd(R1, 'sysinfo'), mov64Reg(R2, R10), alu64Imm('add', R2, -76), call('map_lookup_elem'),
+    jmpImm('jeq', R0, 0, 'save'),
+    mov64Reg(R8, R0),
+  );
+  // Strings: read now; on failure (page not resident) mark them for a re-read at exit.
+  for (const [i, infoOff] of [[0, 0], [1, 1]] as const) {
+    const skip = `str${i}_done`;
+    code.push(
+      ...argPtr(R7, 24, infoOff, skip, R3),
+      mov64Reg(R1, R7), alu64Imm('add', R1, RECORD_HEADER + i * STR_SIZE), mov64Imm(R2, STR_SIZE),
+      call('probe_read_user_str'),
+      stx(4, R7, 72 + 4 * i, R0),
+      jmpImm('jsgt', R0, 0, skip),
+      ldx(4, R1, R10, -60), alu64Imm('or', R1, 1 << i), stx(4, R10, -60, R1),
+      label(skip),
+    );
+  }
+  // Input buffer: length from an argument or fixed, clamped to the buffer.
+  code.push(
+    ...argPtr(R7, 24, 2, 'save', R9),
+    ldx(1, R1, R8, 3),
+    jmpImm('jgt', R1, 5, 'in_fixed'),
+    alu64Imm('lsh', R1, 3), mov64Reg(R2, R7), alu64Reg('add', R2, R1), ldx(8, R2, R2, 24),
+    ja('in_clamp'),
+    label('in_fixed'),
+    ldx(2, R2, R8, 4),
+    label('in_clamp'),
+    jmpImm('jle', R2, bufSize, 'in_read'),
+    mov64Imm(R2, bufSize),
+    label('in_read'),
+    stx(4, R7, 80, R2),
+    mov64Reg(R1, R7), alu64Imm('add', R1, bufOff), mov64Reg(R3, R9),
+    call('probe_read_user'),
+    jmpImm('jeq', R0, 0, 'save'),
+    stx(4, R7, 80, R0),
+    ldx(4, R1, R10, -60), alu64Imm('or', R1, 4), stx(4, R10, -60, R1),
+    label('save'),
+    ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), mov64Reg(R3, R10), alu64Imm('add', R3, -64),
+    mov64Imm(R4, 0), call('map_update_elem'),
+    mov64Reg(R1, R7), mov64Imm(R2, 1 /* BPF_RB_NO_WAKEUP */), call('ringbuf_submit'),
+    mov64Imm(R0, 0), exit(),
+    ...dropCounter(),
+    ...OUT,
+  );
+  return code;
+}
+
+function dropCounter(): Item[] {
+  return [
+    label('drop'),
+    st(4, R10, -80, 0),
+    ldMapFd(R1, 'drops'), mov64Reg(R2, R10), alu64Imm('add', R2, -80), call('map_lookup_elem'),
+    jmpImm('jeq', R0, 0, 'out'),
+    ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, 0, R1),
+  ];
+}
+
+/**
+ * The sys_exit program of full mode. R6 ctx then sysinfo value, R7 record, R8 inflight value (or null), R9 scratch.
+ * Strings and input buffers that could not be read at entry are read again now: the kernel has faulted their
+ * pages in while running the call.
+ */
+function exitFull(bufSize: number, recSize: number): Item[] {
+  const bufOff = RECORD_HEADER + 2 * STR_SIZE;
+  const code: Item[] = [mov64Reg(R6, R1), ...filter(false)];
+  code.push(
+    ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_lookup_elem'),
+    mov64Reg(R8, R0),
+    ldMapFd(R1, 'events'), mov64Imm(R2, recSize), mov64Imm(R3, 0), call('ringbuf_reserve'),
+    jmpImm('jeq', R0, 0, 'drop'),
+    mov64Reg(R7, R0),
+    st(4, R7, 0, KIND_EXIT),
+    stx(4, R7, 4, R9),
+    mov64Reg(R1, R9), alu64Imm('rsh', R1, 32), stx(4, R7, 8, R1),
+    ldx(8, R1, R6, 8), stx(4, R7, 12, R1), stx(4, R10, -76, R1),
+    ldx(8, R1, R6, 16), stx(8, R7, 24, R1),
+    call('ktime_get_ns'), stx(8, R7, 16, R0),
+  );
+  for (let i = 1; i < 6; i++) code.push(st(8, R7, 24 + 8 * i, 0));
+  code.push(
+    st(8, R7, 72, 0), st(8, R7, 80, 0),
+    jmpImm('jeq', R8, 0, 'submit'),
+    ldx(4, R1, R10, -76),
+    jmpImm('jgt', R1, SYSCALL_SLOTS - 1, 'del'),
+    ldMapFd(R1, 'sysinfo'), mov64Reg(R2, R10), alu64Imm('add', R2, -76), call('map_lookup_elem'),
+    jmpImm('jeq', R0, 0, 'del'),
+    mov64Reg(R6, R0),
+  );
+  // R8 = inflight (args at +8), R6 = sysinfo: argPtr reads sysinfo through R8, so swap roles via R9.
+  for (const [i, infoOff] of [[0, 0], [1, 1]] as const) {
+    const skip = `rstr${i}_done`;
+    code.push(
+      ldx(4, R1, R8, 4), jmpImm('jset', R1, 1 << i, `rstr${i}`), ja(skip), label(`rstr${i}`),
+      ...argIndex(R6, infoOff, skip),
+      mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
+      mov64Reg(R1, R7), alu64Imm('add', R1, RECORD_HEADER + i * STR_SIZE), mov64Imm(R2, STR_SIZE),
+      call('probe_read_user_str'),
+      stx(4, R7, 72 + 4 * i, R0),
+      ldx(4, R1, R7, 84), alu64Imm('or', R1, 1 << i), stx(4, R7, 84, R1),
+      label(skip),
+    );
+  }
+  // Output buffer (read data, stat): length = return value or fixed; else a retried input buffer.
+  code.push(
+    ldx(1, R1, R6, 7),
+    jmpImm('jeq', R1, 0, 'retry_in'),
+    jmpImm('jeq', R1, 2, 'out_fixed'),
+    ldx(8, R2, R7, 24),
+    jmpImm('jsle', R2, 0, 'del'),
+    ja('out_clamp'),
+    label('out_fixed'),
+    ldx(8, R2, R7, 24),
+    jmpImm('jslt', R2, 0, 'del'),
+    ldx(2, R2, R6, 8),
+    label('out_clamp'),
+    jmpImm('jle', R2, bufSize, 'out_ptr'),
+    mov64Imm(R2, bufSize),
+    label('out_ptr'),
+    mov64Reg(R9, R2),
+    ...argIndex(R6, 6, 'del'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
+    mov64Reg(R2, R9),
+    stx(4, R7, 80, R2),
+    mov64Reg(R1, R7), alu64Imm('add', R1, bufOff),
+    call('probe_read_user'),
+    ldx(4, R1, R7, 84), alu64Imm('or', R1, 8), stx(4, R7, 84, R1),
+    jmpImm('jeq', R0, 0, 'del'),
+    stx(4, R7, 80, R0),
+    ja('del'),
+    label('retry_in'),
+    ldx(4, R1, R8, 4), jmpImm('jset', R1, 4, 'rin'), ja('del'), label('rin'),
+    ldx(1, R1, R6, 3),
+    jmpImm('jgt', R1, 5, 'rin_fixed'),
+    alu64Imm('lsh', R1, 3), mov64Reg(R2, R8), alu64Reg('add', R2, R1), ldx(8, R2, R2, 8),
+    ja('rin_clamp'),
+    label('rin_fixed'),
+    ldx(2, R2, R6, 4),
+    label('rin_clamp'),
+    jmpImm('jle', R2, bufSize, 'rin_ptr'),
+    mov64Imm(R2, bufSize),
+    label('rin_ptr'),
+    mov64Reg(R9, R2),
+    ...argIndex(R6, 2, 'del'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
+    mov64Reg(R2, R9),
+    stx(4, R7, 80, R2),
+    mov64Reg(R1, R7), alu64Imm('add', R1, bufOff),
+    call('probe_read_user'),
+    ldx(4, R1, R7, 84), alu64Imm('or', R1, 4), stx(4, R7, 84, R1),
+    jmpImm('jeq', R0, 0, 'del'),
+    stx(4, R7, 80, R0),
+    label('del'),
+    ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_delete_elem'),
+    label('submit'),
+    mov64Reg(R1, R7), mov64Imm(R2, 1 /* BPF_RB_NO_WAKEUP */), call('ringbuf_submit'),
+    mov64Imm(R0, 0), exit(),
+    ...dropCounter(),
+    ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_delete_elem'),
+    ...OUT,
+  );
+  return code;
+}
+
+/** `r1 = sysinfo[infoOff] * 8`, jumping to `skip` when the index is not an argument (0xff). */
+function argIndex(info: Reg, infoOff: number, skip: string): Item[] {
+  return [ldx(1, R1, info, infoOff), jmpImm('jgt', R1, 5, skip), alu64Imm('lsh', R1, 3)];
+}
+
+/** -c, sys_enter: remember when the call started. */
+function enterSummary(): Item[] {
+  return [
+    mov64Reg(R6, R1), ...filter(true),
+    call('ktime_get_ns'), stx(8, R10, -64, R0),
+    ldMapFd(R1, 'start'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), mov64Reg(R3, R10), alu64Imm('add', R3, -64),
+    mov64Imm(R4, 0), call('map_update_elem'),
+    ...OUT,
+  ];
+}
+
+/** -c, sys_exit: counts[nr] += {1, failed, now - start} on this CPU's slot (no atomics needed). */
+function exitSummary(): Item[] {
+  return [
+    mov64Reg(R6, R1), ...filter(false),
+    ldMapFd(R1, 'start'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_lookup_elem'),
+    jmpImm('jeq', R0, 0, 'out'),
+    ldx(8, R7, R0, 0),
+    ldMapFd(R1, 'start'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_delete_elem'),
+    call('ktime_get_ns'), alu64Reg('sub', R0, R7), mov64Reg(R7, R0),
+    ldx(8, R1, R6, 8), stx(4, R10, -76, R1),
+    ldMapFd(R1, 'counts'), mov64Reg(R2, R10), alu64Imm('add', R2, -76), call('map_lookup_elem'),
+    jmpImm('jne', R0, 0, 'add'),
+    st(8, R10, -64, 0), st(8, R10, -56, 0), st(8, R10, -48, 0),
+    ldMapFd(R1, 'counts'), mov64Reg(R2, R10), alu64Imm('add', R2, -76), mov64Reg(R3, R10), alu64Imm('add', R3, -64),
+    mov64Imm(R4, 1 /* BPF_NOEXIST */), call('map_update_elem'),
+    ldMapFd(R1, 'counts'), mov64Reg(R2, R10), alu64Imm('add', R2, -76), call('map_lookup_elem'),
+    jmpImm('jeq', R0, 0, 'out'),
+    label('add'),
+    ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, 0, R1),
+    ldx(8, R1, R0, 16), alu64Reg('add', R1, R7), stx(8, R0, 16, R1),
+    ldx(8, R1, R6, 16),
+    jmpImm('jsge', R1, 0, 'out'),
+    jmpImm('jslt', R1, -4095, 'out'),
+    ldx(8, R1, R0, 8), alu64Imm('add', R1, 1), stx(8, R0, 8, R1),
+    ...OUT,
+  ];
+}
+
+/** sched:sched_process_fork (-f): a traced parent's new task (process or thread) is traced too. */
+function forkProgram(): Item[] {
+  return [
+    mov64Reg(R6, R1),
+    call('get_current_pid_tgid'),
+    stx(4, R10, -4, R0),
+    ldMapFd(R1, 'pids'), mov64Reg(R2, R10), alu64Imm('add', R2, -4), call('map_lookup_elem'),
+    jmpImm('jeq', R0, 0, 'out'),
+    ldx(4, R1, R0, 0), stx(4, R10, -8, R1),
+    ldx(4, R1, R6, 20), stx(4, R10, -12, R1),
+    ldMapFd(R1, 'pids'), mov64Reg(R2, R10), alu64Imm('add', R2, -12), mov64Reg(R3, R10), alu64Imm('add', R3, -8),
+    mov64Imm(R4, 0), call('map_update_elem'),
+    ...OUT,
+  ];
+}
+
+/** The collection of `siesta trace` for `o`: programs `sys_enter`, `sys_exit` and (with -f) `fork`. */
+export function traceCollection(o: TraceProgramOptions): CollectionSpec {
+  const rec = recordSize(o.bufSize);
+  const maps: CollectionSpec['maps'] = [
+    { name: 'pids', kind: 'hash', keySize: 4, valueSize: 4, maxEntries: 8192 },
+  ];
+  const programs: CollectionSpec['programs'] = [];
+  if (o.summary) {
+    maps.push(
+      { name: 'start', kind: 'lru_hash', keySize: 4, valueSize: 8, maxEntries: 8192 },
+      { name: 'counts', kind: 'percpu_hash', keySize: 4, valueSize: 24, maxEntries: SYSCALL_SLOTS },
+    );
+    programs.push(
+      { name: 'sys_enter', kind: 'tracepoint', code: link(enterSummary(), 'sys_enter'), license: 'GPL' },
+      { name: 'sys_exit', kind: 'tracepoint', code: link(exitSummary(), 'sys_exit'), license: 'GPL' },
+    );
+  } else {
+    maps.push(
+      { name: 'sysinfo', kind: 'array', keySize: 4, valueSize: SYSINFO_SIZE, maxEntries: SYSCALL_SLOTS },
+      { name: 'inflight', kind: 'lru_hash', keySize: 4, valueSize: 56, maxEntries: 8192 },
+      { name: 'events', kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: o.ringSize ?? 1 << 24 },
+      { name: 'drops', kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 },
+    );
+    programs.push(
+      { name: 'sys_enter', kind: 'tracepoint', code: link(enterFull(o.bufSize, rec), 'sys_enter'), license: 'GPL' },
+      { name: 'sys_exit', kind: 'tracepoint', code: link(exitFull(o.bufSize, rec), 'sys_exit'), license: 'GPL' },
+    );
+  }
+  if (o.follow) programs.push({ name: 'fork', kind: 'tracepoint', code: link(forkProgram(), 'fork'), license: 'GPL' });
+  return { maps, programs };
+}
+
+/** The sysinfo value of a capture spec. */
+export function encodeCaptureSpec(c: CaptureSpec): Uint8Array {
+  const out = new Uint8Array(SYSINFO_SIZE);
+  const v = new DataView(out.buffer);
+  out[0] = c.str0;
+  out[1] = c.str1;
+  out[2] = c.inPtr;
+  out[3] = c.inLenArg;
+  v.setUint16(4, c.inFixed, true);
+  out[6] = c.outPtr;
+  out[7] = c.outKind;
+  v.setUint16(8, c.outFixed, true);
+  return out;
+}

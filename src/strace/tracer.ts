@@ -1,0 +1,201 @@
+/**
+ * The `trace` mode: load and attach the programs, start the command stopped until they are attached (or
+ * follow `-p` pids), print its calls as strace does, and return its exit status.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants, existsSync, readdirSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { attachTracepoint, type Link } from '../attach/index.js';
+import { type Collection, loadCollection } from '../loader/index.js';
+import { RingBufferReader, sumPerCpuCounter } from '../runtime/ringbuf.js';
+import { decodeRecord } from './events.js';
+import type { StatusFilter } from './filter.js';
+import { TracePrinter } from './printer.js';
+import type { HexMode } from './quote.js';
+import { formatSummary, type SyscallTotals, sumCounts } from './summary.js';
+import { encodeCaptureSpec, traceCollection } from './program.js';
+import { captureSpec, SYSCALL_SLOTS, SYSCALL_SPECS } from './syscalls.js';
+
+/** Options of `siesta trace`. */
+export interface TraceOptions {
+  command?: readonly string[];
+  pids?: readonly number[];
+  follow: boolean;
+  summary: boolean;
+  strsize: number;
+  hex: HexMode;
+  timestamps: 'none' | 't' | 'tt' | 'ttt' | 'r';
+  syscallTimes: boolean;
+  json: boolean;
+  trace?: ReadonlySet<number>;
+  status?: StatusFilter;
+  /** Where trace lines go (strace writes them to stderr unless -o). */
+  write: (s: string) => void;
+  /** True when writing to a file (-f then prefixes `PID ` as strace does). */
+  toFile: boolean;
+  /** Resolves when tracing should stop early (Ctrl-C). */
+  interrupted?: Promise<void>;
+  /** Called once the programs are attached (tests, benchmarks). */
+  onAttached?: () => void;
+}
+
+/** A failure a user caused (a command that cannot run, a missing pid): message and exit code, strace-style. */
+export class TraceError extends Error {
+  override readonly name = 'TraceError';
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** Finds `name` as execvp would (strace resolves the path itself and execs it once). */
+export function resolveCommand(name: string, path = process.env.PATH ?? '/usr/bin:/bin'): string {
+  const executable = (p: string) => {
+    try {
+      return statSync(p).isFile() && (accessSync(p, fsConstants.X_OK), true);
+    } catch {
+      return false;
+    }
+  };
+  if (name.includes('/')) {
+    if (!existsSync(name)) throw new TraceError(`Can't stat '${name}': No such file or directory`);
+    if (!executable(name)) throw new TraceError(`Can't execute '${name}': Permission denied`);
+    return name;
+  }
+  for (const dir of path.split(delimiter)) {
+    const p = join(dir || '.', name);
+    if (executable(p)) return p;
+  }
+  throw new TraceError(`Can't stat '${name}': No such file or directory`);
+}
+
+function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
+}
+
+/** Threads of process `pid` (with -f), or just `pid`. */
+function tidsOf(pid: number, follow: boolean): number[] {
+  if (!existsSync(`/proc/${pid}`)) throw new TraceError(`-p ${pid}: No such process`);
+  if (!follow) return [pid];
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [pid];
+  }
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+
+/** Runs `siesta trace`; resolves to the traced command's exit status (128+N when killed by signal N). */
+export async function runTrace(o: TraceOptions): Promise<number> {
+  if (!o.command?.length && !o.pids?.length) throw new TraceError('must have PROG [ARGS] or -p PID', 1);
+  const path = o.command?.length ? resolveCommand(o.command[0]!) : undefined;
+  const pidTids = (o.pids ?? []).flatMap((p) => tidsOf(p, o.follow));
+  const bufSize = Math.min(4096, Math.max(256, Math.ceil((o.strsize + 1) / 8) * 8));
+  const links: Link[] = [];
+  let coll: Collection | undefined;
+  let reader: RingBufferReader | undefined;
+  let child: ChildProcess | undefined;
+  try {
+    coll = loadCollection(traceCollection({ summary: o.summary, follow: o.follow, bufSize }));
+    if (!o.summary) {
+      const sysinfo = coll.map('sysinfo');
+      for (const spec of SYSCALL_SPECS.values()) if (spec.nr < SYSCALL_SLOTS) sysinfo.update(u32(spec.nr), encodeCaptureSpec(captureSpec(spec)));
+      reader = new RingBufferReader(coll.map('events'));
+    }
+    const pids = coll.map('pids');
+    for (const tid of pidTids) pids.update(u32(tid), u32(2));
+    links.push(attachTracepoint(coll.program('sys_enter'), 'raw_syscalls', 'sys_enter'));
+    links.push(attachTracepoint(coll.program('sys_exit'), 'raw_syscalls', 'sys_exit'));
+    if (o.follow) links.push(attachTracepoint(coll.program('fork'), 'sched', 'sched_process_fork'));
+
+    const env = { ...process.env };
+    let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+    if (path) {
+      // The child waits on fd 3 until the probes are attached, closes it, then becomes the command (same pid):
+      // its pid is armed in `pids` and becomes traced at its execve.
+      child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec 3<&-; exec "$0" "$@"', path, ...o.command!.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env });
+      const c = child;
+      exited = new Promise((resolve) => c.on('exit', (code, signal) => resolve({ code, signal })));
+      if (child.pid === undefined) throw new TraceError(`Can't start '${path}'`);
+      pids.update(u32(child.pid), u32(1));
+    }
+    const monoToEpochNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+    const printer = new TracePrinter({
+      strsize: o.strsize, hex: o.hex, follow: o.follow, pidStyle: o.toFile ? 'plain' : 'bracket', timestamps: o.timestamps,
+      syscallTimes: o.syscallTimes, json: o.json, monoToEpochNs,
+      ...(o.trace ? { trace: o.trace } : {}), ...(o.status ? { status: o.status } : {}),
+      ...(child?.pid !== undefined ? { exec: { tgid: child.pid, argv: [path!, ...o.command!.slice(1)], envCount: Object.keys(env).length } } : {}),
+    }, (line) => {
+      pendingOut += line;
+      if (pendingOut.length > 1 << 16) flushOut();
+    });
+    // Lines are written once per drained batch: one write per line costs more than decoding it.
+    let pendingOut = '';
+    const flushOut = () => {
+      if (pendingOut) o.write(pendingOut);
+      pendingOut = '';
+    };
+    const stop = new AbortController();
+    const rb = reader;
+    const reading = rb ? (async () => {
+      const onRecord = (view: DataView, offset: number) => printer.onRecord(decodeRecord(view, offset, bufSize));
+      while (!stop.signal.aborted) {
+        rb.drain(onRecord);
+        flushOut();
+        await rb.wait(10);
+      }
+      rb.drain(onRecord);
+    })() : undefined;
+    o.onAttached?.();
+    (child?.stdio[3] as NodeJS.WritableStream | undefined)?.end('\n');
+
+    let status = 0;
+    let signal: string | undefined;
+    const gone = o.pids?.length ? waitForExit(o.pids, stop.signal) : undefined;
+    const ended = await Promise.race([
+      exited?.then((r) => ({ kind: 'exit' as const, ...r })),
+      gone?.then(() => ({ kind: 'gone' as const, code: 0, signal: null })),
+      o.interrupted?.then(() => ({ kind: 'interrupted' as const, code: 0, signal: null })),
+    ].filter((p) => p !== undefined));
+    stop.abort();
+    await reading;
+    if (ended.kind === 'exit') {
+      status = ended.signal ? 128 + (SIGNALS[ended.signal] ?? 0) : (ended.code ?? 0);
+      if (ended.signal) signal = ended.signal;
+      if (!o.summary) printer.exited(child!.pid!, ended.code ?? 0, signal);
+    } else if (!o.summary) {
+      printer.flush();
+    }
+    flushOut();
+    if (reader) {
+      const lost = sumPerCpuCounter(coll.map('drops'));
+      if (lost > 0n) process.stderr.write(`siesta trace: ${lost} records lost (ring buffer full)\n`);
+    }
+    if (o.summary) o.write(formatSummary(readCounts(coll, o.trace)));
+    return status;
+  } finally {
+    for (const l of links) l.close();
+    reader?.close();
+    coll?.close();
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+function readCounts(coll: Collection, trace: ReadonlySet<number> | undefined): SyscallTotals[] {
+  const counts = coll.map('counts');
+  const rows: SyscallTotals[] = [];
+  for (const key of counts.keys()) {
+    const nr = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+    if (trace && !trace.has(nr)) continue;
+    const per = counts.lookupPerCpu(key);
+    if (!per) continue;
+    rows.push({ name: SYSCALL_SPECS.get(nr)?.name ?? `syscall_0x${nr.toString(16)}`, ...sumCounts(per) });
+  }
+  return rows;
+}
+
+async function waitForExit(pids: readonly number[], signal: AbortSignal): Promise<void> {
+  while (!signal.aborted && pids.some((p) => existsSync(`/proc/${p}`))) await new Promise((r) => setTimeout(r, 100));
+}
