@@ -183,15 +183,21 @@ describe('decodeRecordArgs', () => {
       ...le(99, 8), ...le(-1, 8),
     ]);
     assert.deepEqual(decodeRecordArgs(dv(bytes), 0, args), [
-      { value: { kind: 'string', value: '' }, lost: { errno: 14 } },
-      { value: { kind: 'string', value: 'ok' } },
-      { value: iv(0n, false, 32), lost: { errno: 1 } },
+      { value: { kind: 'string', value: '' }, lost: { errno: 14 }, provenance: 'lost' },
+      { value: { kind: 'string', value: 'ok' }, provenance: 'exact' },
+      { value: iv(0n, false, 32), lost: { errno: 1 }, provenance: 'lost' },
     ]);
+  });
+
+  it('labels values re-read at syscall exit (status bit 40)', () => {
+    const args: RecordArg[] = [{ type: string(8), offset: 8, statusOffset: 16 }];
+    const bytes = record([...ascii('path'), 0, 0, 0, 0, ...le(2n ** 40n + 5n, 8)]);
+    assert.deepEqual(decodeRecordArgs(dv(bytes), 0, args), [{ value: { kind: 'string', value: 'path' }, provenance: 'exit' }]);
   });
 
   it('reads a truncated record without throwing', () => {
     const args: RecordArg[] = [{ type: s64, offset: 8 }, { type: string(16), offset: 16, statusOffset: 32 }];
-    assert.deepEqual(decodeRecordArgs(dv(record([1, 2])), 0, args), [{ value: iv(0x0201n, true, 64) }, { value: { kind: 'string', value: '' } }]);
+    assert.deepEqual(decodeRecordArgs(dv(record([1, 2])), 0, args), [{ value: iv(0x0201n, true, 64) }, { value: { kind: 'string', value: '' }, provenance: 'exact' }]);
   });
 });
 
