@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { compile } from '../codegen/index.js';
+import { type CompiledScript, compile, statementAt } from '../codegen/index.js';
+import { VerifierError } from '../loader/index.js';
 import { hostKernelInfo } from '../kernel/host-info.js';
 import { createJsonPrinter, createTextPrinter, type Printer } from '../output/index.js';
 import { installCleanup, releaseAll } from '../runtime/cleanup.js';
@@ -97,10 +98,16 @@ export async function runScript(o: RunOptions): Promise<number> {
   });
   installCleanup(() => stopRequested?.());
 
-  const session = Session.start(result.script, {
+  let session: Session;
+  try {
+    session = Session.start(result.script, {
     ...(o.pid !== undefined ? { pid: o.pid } : o.command && child?.pid ? { pid: child.pid } : {}),
     logLevel: o.verbose ? 1 : 0, unsafe: o.unsafe, floor: o.floor, marks: o.marks && o.format === 'text',
-  });
+    });
+  } catch (e) {
+    if (e instanceof VerifierError && e.insn !== undefined) explainRejection(result.script, e);
+    throw e;
+  }
   try {
     if (!o.quiet) printer.attachedProbes(session.attached);
     if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) process.stdout.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
@@ -155,4 +162,13 @@ function readSource(file: string): string {
   } catch (e) {
     throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/** Names the script statement a verifier rejection is about, quoting it with a caret. */
+function explainRejection(script: CompiledScript, e: VerifierError): void {
+  const loc = statementAt(script, e.program, e.insn!);
+  const info = script.resources.programs.find((p) => p.name === e.program);
+  if (!loc) return;
+  const line = script.source.split('\n')[loc.line - 1] ?? '';
+  process.stderr.write(`${loc.file}:${loc.line}:${loc.column}: the kernel's verifier rejected the code of this statement${info ? ` (probe ${info.probe.name})` : ''}\n${line}\n${' '.repeat(Math.max(0, loc.column - 1))}^\n`);
 }

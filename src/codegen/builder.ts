@@ -9,6 +9,7 @@
  *   R7, R8  callee-saved temporaries; R0-R5 are clobbered by every helper call
  */
 import { type Insn, type Item, label, type Reg } from '../asm/index.js';
+import type { SourceLocation } from '../lang/index.js';
 
 /** Registers with fixed roles in generated code. */
 export const CTX: Reg = 6, SCRATCH: Reg = 9;
@@ -24,11 +25,18 @@ export class CodegenError extends Error {
 /** Builds one program's instructions and frame. */
 export class ProgramBuilder {
   readonly items: Item[] = [];
+  /** Where each statement's code starts: item index → source location (for verifier errors). */
+  readonly locs: Array<{ item: number; loc: SourceLocation }> = [];
   #stack = 0;
   #scratch = 0;
   #labels = 0;
 
   constructor(readonly name: string) {}
+
+  /** Records that the code emitted next comes from the statement at `loc`. */
+  noteLoc(loc: SourceLocation): void {
+    this.locs.push({ item: this.items.length, loc });
+  }
 
   /** Appends instructions. */
   emit(...insns: Insn[]): void {

@@ -2,8 +2,8 @@
  * The compiler pipeline, in order: parse → resolve attach points → type check → generate code. Pure: the
  * script and a KernelInfo snapshot in, program specs and the resources record out, or diagnostics.
  */
-import { link } from '../asm/index.js';
-import { type Diagnostics, parse, type Program } from '../lang/index.js';
+import { layout, link } from '../asm/index.js';
+import { type Diagnostics, parse, type Program, type SourceLocation } from '../lang/index.js';
 import type { CollectionSpec, ProgramKind, ProgramSpec } from '../loader/index.js';
 import { type ResolvedProbe, resolveProbes } from '../passes/probes.js';
 import { type TypedProgram, typecheck } from '../passes/typecheck.js';
@@ -35,6 +35,17 @@ export interface CompiledScript {
   probes: readonly ResolvedProbe[];
   ast: Program;
   typed: TypedProgram;
+  /** Per program: the slot where each statement's code starts, to explain verifier errors in script terms. */
+  sourceMap: Map<string, Array<{ slot: number; loc: SourceLocation }>>;
+  /** The script's text (for quoting the statement a verifier error is about). */
+  source: string;
+}
+
+/** The script statement whose code contains instruction `insn` of program `program`. */
+export function statementAt(script: CompiledScript, program: string, insn: number): SourceLocation | undefined {
+  let best: SourceLocation | undefined;
+  for (const e of script.sourceMap.get(program) ?? []) if (e.slot <= insn) best = e.loc;
+  return best;
 }
 
 /** The outcome: a compiled script, or the diagnostics that prevented it (warnings are kept either way). */
@@ -75,6 +86,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     const options: CodegenOptions = { ncpus: kernel.ncpus, params, ...(o.userRead ? { userRead: o.userRead } : {}) };
     const programs: ProgramSpec[] = [];
     const infos: Resources['programs'] = [];
+    const sourceMap = new Map<string, Array<{ slot: number; loc: SourceLocation }>>();
     let scratch = 8;
     typed.probes.forEach((pt, i) => {
       const name = `p${i}_${pt.probe.kind}`.slice(0, 15);
@@ -83,6 +95,8 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       scratch = Math.max(scratch, b.scratchSize);
       const { kind, attachTo } = programKind(pt.probe);
       programs.push({ name, kind, code: link(b.items, name), ...(attachTo ? { attachTo } : {}) });
+      const slots = layout(b.items).slots;
+      sourceMap.set(name, b.locs.map((l) => ({ slot: slots[l.item] ?? Number.MAX_SAFE_INTEGER, loc: l.loc })));
       infos.push({ name, probe: pt.probe });
     });
     res.deferred.forEach((d, i) => {
@@ -107,7 +121,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, deferred: res.deferred, programs: infos,
       eventsMap: EVENTS_MAP, dropsMap: DROPS_MAP, globalsMap: GLOBALS_MAP,
     };
-    return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed }, diagnostics: diags };
+    return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed, sourceMap, source }, diagnostics: diags };
   } catch (e) {
     if (e instanceof CodegenError) {
       diags.error(null, e.message);

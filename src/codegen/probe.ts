@@ -75,6 +75,7 @@ export class ProbeCodegen {
     b.emit(st(4, R10, key, 0), ldMapFd(R1, SCRATCH_MAP), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_lookup_elem'),
       jmpImm('jeq', R0, 0, this.exitLabel), mov64Reg(SCRATCH, R0));
     if (this.ast.predicate) {
+      b.noteLoc(this.ast.predicate.loc);
       this.scalar(this.ast.predicate);
       b.emit(jmpImm('jeq', R0, 0, this.exitLabel));
     }
@@ -88,6 +89,7 @@ export class ProbeCodegen {
 
   stmt(s: Stmt): void {
     const b = this.b;
+    if (s.kind !== 'Block') b.noteLoc(s.loc);
     switch (s.kind) {
       case 'Block':
         for (const x of s.stmts) this.stmt(x);

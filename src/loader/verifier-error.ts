@@ -9,6 +9,8 @@ export class VerifierError extends Error {
   override readonly name = 'VerifierError';
   readonly summary: string;
   readonly reason: string;
+  /** The instruction the verifier stopped at, when the log names one. */
+  readonly insn: number | undefined;
 
   constructor(readonly program: string, readonly errno: number, readonly log: string) {
     const { reason, insn } = verifierReason(log);
@@ -24,5 +26,6 @@ export class VerifierError extends Error {
     super(summary);
     this.summary = summary;
     this.reason = reason;
+    this.insn = insn;
   }
 }
