@@ -65,6 +65,22 @@ test('--exact: the same workload gives 100% exact values', { skip }, (t) => {
   assert.match(r.stderr, /User-memory reads: \d+ exact, 0 recovered at syscall exit, 0 lost/);
 });
 
+test('a path literal in the .rodata of freshly started binaries is never printed empty', { skip }, (t) => {
+  try {
+    execFileSync('gcc', ['-O1', '-o', join(dir, 'siesta-rodata'), join(root, 'test/fixtures/rodata-open.c')]);
+  } catch {
+    return t.skip('gcc is not installed');
+  }
+  const runs = 200;
+  const r = spawnSync(process.execPath, [bin, '-e', 'tracepoint:syscalls:sys_enter_openat /comm == "siesta-rodata"/ { printf("R %s\\n", str(args.filename)); }',
+    '-c', `sh -c "i=0; while [ $i -lt ${runs} ]; do ./siesta-rodata; i=$((i+1)); done"`], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('R ') && l.includes('siesta-rodata-literal'));
+  assert.equal(lines.length, runs, r.stdout.slice(0, 2000));
+  for (const l of lines) assert.match(l, /^R \/etc\/siesta-rodata-literal-path~?$/);
+  assert.match(r.stderr, / 0 lost/);
+});
+
 test('--exact without -c is refused with a reason', { skip }, () => {
   const r = spawnSync(process.execPath, [bin, '--exact', '-e', 'begin { exit(); }'], { encoding: 'utf8' });
   assert.equal(r.status, 1);
