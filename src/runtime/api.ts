@@ -15,7 +15,8 @@ import { compile } from '../codegen/index.js';
 import { hostKernelInfo } from '../kernel/host-info.js';
 import { type Diagnostic, renderDiagnostics, STDIN_FILE_NAME } from '../lang/index.js';
 import type { MapData, Value } from '../output/index.js';
-import { Session, type SessionEvent } from './session.js';
+import type { ReadProvenance } from './decode.js';
+import { type ReadCounts, Session, type SessionEvent } from './session.js';
 
 /** Options of {@link trace}. Absent and `undefined` mean the same; any other key is rejected. */
 export interface TraceOptions {
@@ -31,12 +32,26 @@ export interface TraceOptions {
   readonly signal?: AbortSignal;
   /** The script's name in diagnostics (default `stdin`, as for the CLI's `-e`). */
   readonly file?: string;
+  /**
+   * The weakest provenance of user-memory values a `printf` may have to be delivered as complete, as the CLI's
+   * `--reads`: `any` (default), `recovered` (exact or re-read at the syscall's exit) or `exact`. Events below
+   * it arrive as `incomplete`; with a floor, a user-memory read in a probe that cannot sleep does not compile.
+   */
+  readonly reads?: ReadFloor;
+  /** Mark user-memory values not read exactly in printf text (`value~`, `<lost:EFAULT>`), as the CLI does; default true. */
+  readonly marks?: boolean;
 }
+
+/** A floor on the provenance of user-memory values (see {@link TraceOptions.reads}). */
+export type ReadFloor = 'any' | 'recovered' | 'exact';
 
 /** Where an `errorf()`/`warnf()` call is in the script. */
 export interface ScriptLocation {
+  /** The script's name (`options.file`, default `stdin`). */
   readonly file: string;
+  /** 1-based line. */
   readonly line: number;
+  /** 1-based column. */
   readonly column: number;
 }
 
@@ -45,8 +60,12 @@ export interface ScriptLocation {
  * values use the neutral value model the CLI's text and JSON printers render (`formatMapText`, `formatMapJson`).
  */
 export type TraceEvent =
-  /** `printf()`: the formatted text, newline included when the format had one. */
-  | { readonly type: 'printf'; readonly text: string }
+  /**
+   * `printf()`: the formatted text, newline included when the format had one, and how each user-memory
+   * argument was obtained, in argument order (`exact` at the event, `exit` re-read at the syscall's exit,
+   * `lost`); empty when the format reads no user memory.
+   */
+  | { readonly type: 'printf'; readonly text: string; readonly provenance: readonly ReadProvenance[] }
   /** `errorf()` / `warnf()`: the formatted message and the call's place in the script. */
   | { readonly type: 'errorf' | 'warnf'; readonly text: string; readonly location: ScriptLocation | null }
   /** `time(format)`: the strftime format and when the record was read. */
@@ -77,6 +96,8 @@ export interface TraceResult {
   readonly lost: bigint;
   /** The code the script passed to `exit()`, or null when it was stopped otherwise. */
   readonly exitCode: number | null;
+  /** Reads of user memory by provenance: `exact` at the event, `exit` re-read at the syscall's exit, `lost`. */
+  readonly reads: Readonly<ReadCounts>;
 }
 
 /**
@@ -134,13 +155,15 @@ export class ScriptError extends Error {
 export async function trace(source: string, options?: TraceOptions): Promise<Trace> {
   const o = validateTraceOptions(source, options);
   o.signal?.throwIfAborted();
-  const result = compile(source, hostKernelInfo(), { file: o.file ?? STDIN_FILE_NAME, params: o.params ?? [] });
+  const floor = o.reads ?? 'any';
+  const result = compile(source, hostKernelInfo(), { file: o.file ?? STDIN_FILE_NAME, params: o.params ?? [], floor });
   if (!result.ok) throw new ScriptError(result.diagnostics.all);
-  const session = Session.start(result.script, o.pid !== undefined ? { pid: o.pid } : {});
+  const session = Session.start(result.script, { ...(o.pid !== undefined ? { pid: o.pid } : {}), floor, marks: o.marks ?? true });
   return new RunningTrace(session, result.diagnostics.warnings, o.signal);
 }
 
-const OPTION_NAMES: readonly string[] = ['file', 'params', 'pid', 'signal'];
+const OPTION_NAMES: readonly string[] = ['file', 'marks', 'params', 'pid', 'reads', 'signal'];
+const READ_FLOORS: readonly string[] = ['any', 'recovered', 'exact'];
 
 /** The largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit, include/linux/threads.h). */
 const PID_MAX_LIMIT = 4 * 1024 * 1024;
@@ -186,7 +209,10 @@ function validateTraceOptions(source: unknown, options: unknown): TraceOptions {
     out.pid = o.pid;
   }
   if (o.signal !== undefined) {
-    if (!(o.signal instanceof AbortSignal)) throw new TypeError(`trace(): options.signal must be an AbortSignal, got ${describe(o.signal)}`);
+    if (!(o.signal instanceof AbortSignal)) {
+      const got = o.signal instanceof AbortController ? 'an AbortController (pass its .signal)' : describe(o.signal);
+      throw new TypeError(`trace(): options.signal must be an AbortSignal, got ${got}`);
+    }
     out.signal = o.signal;
   }
   if (o.file !== undefined) {
@@ -195,6 +221,17 @@ function validateTraceOptions(source: unknown, options: unknown): TraceOptions {
       throw new RangeError(`trace(): options.file must be a non-empty name on one line, got ${JSON.stringify(o.file)}`);
     }
     out.file = o.file;
+  }
+  if (o.reads !== undefined) {
+    if (typeof o.reads !== 'string') throw new TypeError(`trace(): options.reads must be a string, got ${describe(o.reads)}`);
+    if (!READ_FLOORS.includes(o.reads)) {
+      throw new RangeError(`trace(): options.reads must be one of ${READ_FLOORS.map((f) => `'${f}'`).join(', ')}, got ${JSON.stringify(o.reads)}`);
+    }
+    out.reads = o.reads as ReadFloor;
+  }
+  if (o.marks !== undefined) {
+    if (typeof o.marks !== 'boolean') throw new TypeError(`trace(): options.marks must be a boolean, got ${describe(o.marks)}`);
+    out.marks = o.marks;
   }
   return out;
 }
@@ -216,8 +253,12 @@ class RunningTrace implements Trace {
     this.#signal = signal;
     // The session's signal fires when the script calls exit() (and on stop/close, which set #result/#closed
     // first). It fires inside the ring-buffer callback: stop from a microtask, once that callback has returned.
-    session.signal.addEventListener('abort', this.#stopSoon, { once: true });
-    signal?.addEventListener('abort', this.#stopSoon, { once: true });
+    // An exit() in a begin probe has already fired: Session.start drains the ring buffer once.
+    if (session.signal.aborted || signal?.aborted) this.#stopSoon();
+    else {
+      session.signal.addEventListener('abort', this.#stopSoon, { once: true });
+      signal?.addEventListener('abort', this.#stopSoon, { once: true });
+    }
   }
 
   readonly #stopSoon = (): void => {
@@ -256,7 +297,9 @@ class RunningTrace implements Trace {
     this.#unlisten();
     try {
       const { maps, summary } = await this.#session.stop();
-      return { maps: Object.fromEntries(maps.map((m) => [m.name, m])), lost: summary.lost, exitCode: summary.exitCode };
+      return {
+        maps: Object.fromEntries(maps.map((m) => [m.name, m])), lost: summary.lost, exitCode: summary.exitCode, reads: { ...summary.reads },
+      };
     } catch (e) {
       if (this.#closed) throw new Error('stop(): the trace was closed while stopping', { cause: e });
       throw e;
@@ -291,7 +334,8 @@ class RunningTrace implements Trace {
 /** The public form of a session event; null for the session's internal bookkeeping. */
 function toTraceEvent(ev: SessionEvent): TraceEvent | null {
   switch (ev.type) {
-    case 'printf': case 'cat': return { type: ev.type, text: ev.text };
+    case 'printf': return { type: 'printf', text: ev.text, provenance: [...(ev.provenance ?? [])] };
+    case 'cat': return { type: 'cat', text: ev.text };
     case 'errorf': case 'warnf': return { type: ev.type, text: ev.text, location: ev.loc ? { file: ev.loc.file, line: ev.loc.line, column: ev.loc.column } : null };
     case 'time': return { type: 'time', format: ev.format, date: ev.date };
     case 'print': return { type: 'print', map: ev.map, top: ev.top, div: ev.div };

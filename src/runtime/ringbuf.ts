@@ -91,7 +91,14 @@ export class RingBufferReader implements Disposable {
   /** Waits for a wakeup or `timeoutMs`, off the event loop; resolves true when woken with data. */
   async wait(timeoutMs: number): Promise<boolean> {
     if (this.#closed) return false;
-    return (await this.#epoll.wait(timeoutMs)) > 0;
+    try {
+      return (await this.#epoll.wait(timeoutMs)) > 0;
+    } catch (e) {
+      // close() while the wait was queued on the worker thread: epoll_wait then fails with EBADF. The reader
+      // is done, so run() ends quietly instead of rejecting.
+      if (this.#closed) return false;
+      throw e;
+    }
   }
 
   /**
