@@ -8,7 +8,7 @@
  *   R9  base of this CPU's scratch buffer (a map value, checked non-NULL at entry)
  *   R7, R8  callee-saved temporaries; R0-R5 are clobbered by every helper call
  */
-import { type Insn, type Item, label, type Reg } from '../asm/index.js';
+import { BPF_CLASS, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_OP, type Insn, type Item, label, type Reg } from '../asm/index.js';
 import type { SourceLocation } from '../lang/index.js';
 
 /** Registers with fixed roles in generated code. */
@@ -30,6 +30,11 @@ export class ProgramBuilder {
   #stack = 0;
   #scratch = 0;
   #labels = 0;
+  /**
+   * False after an unconditional jump or exit until the next label: code there can never run (`if (c) {
+   * exit(); }` is followed by the branch's jump to its end), and the verifier rejects unreachable code.
+   */
+  #reachable = true;
 
   constructor(readonly name: string) {}
 
@@ -38,9 +43,14 @@ export class ProgramBuilder {
     this.locs.push({ item: this.items.length, loc });
   }
 
-  /** Appends instructions. */
+  /** Appends instructions, dropping those no jump can reach. */
   emit(...insns: Insn[]): void {
-    this.items.push(...insns);
+    for (const insn of insns) {
+      if (!this.#reachable) continue;
+      this.items.push(insn);
+      const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code);
+      if ((cls === BPF_JMP && (op === BPF_JA || op === BPF_EXIT)) || (cls === BPF_JMP32 && op === BPF_JA)) this.#reachable = false;
+    }
   }
 
   /** A fresh label name. */
@@ -51,6 +61,7 @@ export class ProgramBuilder {
   /** Places a label here. */
   mark(name: string): void {
     this.items.push(label(name));
+    this.#reachable = true;
   }
 
   /** An 8-byte-aligned stack area of `size` bytes; returns its offset from R10 (negative). */

@@ -213,6 +213,11 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
       const [a, d] = [g.materialize(c.args[0]!), g.materialize(c.args[1]!)];
       const ta = g.type(c.args[0]!), td = g.type(c.args[1]!);
       const limit = Math.min(n, sizeOf(ta), sizeOf(td));
+      if (limit <= 0) {
+        // Nothing to compare: equal. (The loop below would leave its `differ` branch unreachable.)
+        b.emit(mov64Imm(R0, 0));
+        return;
+      }
       const differ = b.newLabel('ndiff'), end = b.newLabel('nend');
       for (let i = 0; i < limit; i++) {
         b.emit(ldx(1, R1, SCRATCH, a + i), ldx(1, R2, SCRATCH, d + i), jmpReg('jne', R1, R2, differ), jmpImm('jeq', R1, 0, `${differ}_eq`));

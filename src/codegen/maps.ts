@@ -10,7 +10,7 @@
  *   hist, lhist         u64 count, keyed by the user key followed by a u64 bucket index
  */
 import {
-  alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R7, R10, st, stx,
+  alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R7, R10, type Reg, st, stx,
 } from '../asm/index.js';
 import type { Call, CompoundOp, Expr, MapRef } from '../lang/index.js';
 import { isScalar, sizeOf } from '../types/types.js';
@@ -219,8 +219,14 @@ function linearBucket(g: ProbeCodegen, l: { min: number; max: number; step: numb
   const b = g.b;
   const done = b.newLabel('lin');
   const last = Math.floor((l.max - l.min) / l.step) + 1;
-  b.emit(mov64Reg(R1, R0), mov64Imm(R0, 0), jmpImm('jslt', R1, l.min, done), mov64Imm(R0, last), jmpImm('jsge', R1, l.max, done),
-    mov64Reg(R0, R1), alu64Imm('add', R0, -l.min), alu64Imm('div', R0, l.step), alu64Imm('add', R0, 1));
+  // Bounds go through registers: lhist() takes any 64-bit literal, and immediates only hold 32 bits.
+  const load = (reg: Reg, v: number) => b.emit(v >= -0x80000000 && v <= 0x7fffffff ? mov64Imm(reg, v) : ldImm64(reg, BigInt.asIntN(64, BigInt(v))));
+  b.emit(mov64Reg(R1, R0));
+  load(R2, l.min);
+  load(R3, l.max);
+  load(R4, l.step);
+  b.emit(mov64Imm(R0, 0), jmpReg('jslt', R1, R2, done), mov64Imm(R0, last), jmpReg('jsge', R1, R3, done),
+    mov64Reg(R0, R1), alu64Reg('sub', R0, R2), alu64Reg('div', R0, R4), alu64Imm('add', R0, 1));
   b.mark(done);
 }
 

@@ -40,6 +40,22 @@ export interface CodegenOptions {
  */
 export type UserReadHook = (g: ProbeCodegen, o: { dst: number; size: number; ptrSlot: number; off: number; str: boolean; statusOff?: number }) => void;
 
+/** Whether control never continues past `s`: it exits the probe or jumps out of a loop on every path. */
+function endsFlow(s: Stmt): boolean {
+  switch (s.kind) {
+    case 'Return': case 'Break': case 'Continue':
+      return true;
+    case 'ExprStmt':
+      return s.expr.kind === 'Call' && s.expr.name === 'exit';
+    case 'Block':
+      return s.stmts.some(endsFlow);
+    case 'If':
+      return s.otherwise !== null && endsFlow(s.then) && endsFlow(s.otherwise);
+    default:
+      return false;
+  }
+}
+
 /** Generates one program. */
 export class ProbeCodegen {
   readonly b: ProgramBuilder;
@@ -92,7 +108,7 @@ export class ProbeCodegen {
     if (s.kind !== 'Block') b.noteLoc(s.loc);
     switch (s.kind) {
       case 'Block':
-        for (const x of s.stmts) this.stmt(x);
+        this.stmts(s.stmts);
         if (s.value) this.discard(s.value);
         return;
       case 'ExprStmt':
@@ -102,7 +118,9 @@ export class ProbeCodegen {
       case 'AssignVar':
       case 'Let': {
         if (s.kind === 'Let' && !s.value) {
-          this.varSlot(s.target.name, this.pt.vars.get(s.target.name)!);
+          // `let $x;` with neither a type nor a later assignment declares nothing to store.
+          const declared = this.pt.vars.get(s.target.name);
+          if (declared) this.varSlot(s.target.name, declared);
           return;
         }
         const value = s.value!;
@@ -189,6 +207,17 @@ export class ProbeCodegen {
       case 'Return':
         b.emit(ja(this.exitLabel));
         return;
+    }
+  }
+
+  /**
+   * A block's statements, up to the first that ends the flow (exit(), return, break, continue): code
+   * after it can never run, and the verifier rejects unreachable instructions.
+   */
+  stmts(list: readonly Stmt[]): void {
+    for (const s of list) {
+      this.stmt(s);
+      if (endsFlow(s)) return;
     }
   }
 
@@ -333,7 +362,7 @@ export class ProbeCodegen {
         this.constant(0);
         return;
       case 'Block':
-        for (const s of e.stmts) this.stmt(s);
+        this.stmts(e.stmts);
         if (e.value) this.scalar(e.value);
         return;
       case 'String':
@@ -511,6 +540,9 @@ export class ProbeCodegen {
         const bt = this.type(e.expr);
         if (e.index.kind !== 'Integer') throw new CodegenError('array indexes must be integer literals here');
         const i = Number(e.index.value);
+        const elemSize = bt.kind === 'array' ? sizeOf(bt.elem) : bt.kind === 'pointer' ? sizeOf(bt.to) || 1 : 1;
+        // Offsets are instruction immediates (32 bits); a larger one cannot be a valid object anyway.
+        if (i * elemSize > 0x7fffffff) throw new CodegenError(`the index ${e.index.value} is too large`);
         if (bt.kind === 'array') {
           const base = this.placeOf(e.expr);
           return { ...base, off: base.off + i * sizeOf(bt.elem) } as Place;
@@ -696,7 +728,7 @@ export class ProbeCodegen {
         return;
       }
       case 'Block':
-        for (const s of e.stmts) this.stmt(s);
+        this.stmts(e.stmts);
         if (e.value) this.into(e.value, dst);
         return;
       default:

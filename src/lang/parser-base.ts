@@ -15,6 +15,13 @@ export class SyntaxAbort {
   readonly reported = true;
 }
 
+/**
+ * How deeply productions may nest (each parenthesis, prefix operator, block or `else if` is a level or
+ * two). Past it the parser reports an error instead of overflowing the JavaScript stack; the AST
+ * depth check in parse() bounds what the later, recursive passes see.
+ */
+export const MAX_NESTING = 500;
+
 /** A saved parser position for speculative parsing. */
 export interface Mark {
   readonly pos: number;
@@ -34,6 +41,10 @@ export class ParserBase {
   protected prevEnd = 0;
   /** The last node id handed out. */
   protected lastId = 0;
+  /** Nesting depth of the productions run through {@link nested}. */
+  #depth = 0;
+  /** Whether the nesting error was reported (it is reported once). */
+  #nestingReported = false;
 
   /** A parser over `source` reporting to `diagnostics`. */
   constructor(
@@ -151,6 +162,26 @@ export class ParserBase {
     if (token.kind === 'eof') return true;
     const end = lexer.unterminatedEnd;
     return token.start >= end && /^\s*$/.test(this.source.text.slice(end, token.start));
+  }
+
+  /** Runs a production that may recurse, reporting an error instead of nesting past {@link MAX_NESTING}. */
+  protected nested<T>(production: () => T): T {
+    if (this.#depth >= MAX_NESTING) {
+      if (this.#nestingReported) throw new SyntaxAbort();
+      this.#nestingReported = true;
+      this.fail(this.tokenLoc(this.peek()), `the script is nested too deeply (more than ${MAX_NESTING} levels)`);
+    }
+    this.#depth++;
+    try {
+      return production();
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  /** Whether the nesting error has been reported. */
+  protected get nestingReported(): boolean {
+    return this.#nestingReported;
   }
 
   /** Reports an error at `loc` and aborts. */

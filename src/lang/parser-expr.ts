@@ -76,6 +76,10 @@ function isFieldName(token: Token): boolean {
 export abstract class ExprParser extends ParserBase {
   /** Parses a full expression (including `?:`). */
   protected parseExpr(): Expr {
+    return this.nested(() => this.parseTernary());
+  }
+
+  private parseTernary(): Expr {
     const start = this.peek().start;
     const cond = this.parseBinary(1);
     if (!this.accept('?')) return cond;
@@ -102,6 +106,10 @@ export abstract class ExprParser extends ParserBase {
 
   /** Prefix operators, casts, and postfix expressions. */
   protected parseUnary(): Expr {
+    return this.nested(() => this.parseUnaryOrPostfix());
+  }
+
+  private parseUnaryOrPostfix(): Expr {
     const token = this.peek();
     if (UNARY_OPS.has(token.kind)) {
       this.advance();

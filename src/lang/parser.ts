@@ -19,6 +19,7 @@ import type {
   MacroParam,
   MapDecl,
   MapRef,
+  Node,
   Preprocessor,
   Probe,
   Program,
@@ -29,10 +30,11 @@ import type {
   Variable,
 } from './ast.js';
 import { Diagnostics } from './diagnostics.js';
-import { SyntaxAbort } from './parser-base.js';
+import { MAX_NESTING, SyntaxAbort } from './parser-base.js';
 import { ExprParser } from './parser-expr.js';
 import { SourceFile, STDIN_FILE_NAME } from './source.js';
 import type { Token, TokenKind } from './tokens.js';
+import { childrenOf } from './walk.js';
 
 const COMPOUND_OPS: Partial<Record<TokenKind, CompoundOp>> = {
   '+=': '+',
@@ -114,7 +116,24 @@ class Parser extends ExprParser {
       },
       this.source.location(0, this.source.text.length),
     );
+    if (!this.nestingReported) this.checkDepth(program);
     return { ...program, nodeCount: program.id };
+  }
+
+  /**
+   * Reports a tree deeper than {@link MAX_NESTING}: chains the parser builds without recursing
+   * (`1 + 1 + ...`, `a.b.c...`, `T ***...`) would otherwise overflow the stack of the recursive passes.
+   */
+  private checkDepth(program: Program): void {
+    const stack: Array<[Node, number]> = [[program, 0]];
+    for (let item = stack.pop(); item; item = stack.pop()) {
+      const [node, depth] = item;
+      if (depth > MAX_NESTING) {
+        this.diagnostics.error(node.loc, `the script is nested too deeply (more than ${MAX_NESTING} levels)`);
+        return;
+      }
+      for (const child of childrenOf(node)) stack.push([child, depth + 1]);
+    }
   }
 
   private parseTopLevelItem(): void {
@@ -281,6 +300,10 @@ class Parser extends ExprParser {
 
   /** `{ stmts }`; see {@link ExprParser.parseBlock}. */
   protected parseBlock(asExpression: boolean): Block {
+    return this.nested(() => this.parseBlockBody(asExpression));
+  }
+
+  private parseBlockBody(asExpression: boolean): Block {
     const open = this.expect('{');
     const stmts: Stmt[] = [];
     let value: Expr | null = null;
@@ -369,6 +392,10 @@ class Parser extends ExprParser {
   }
 
   private parseIf(): If {
+    return this.nested(() => this.parseIfElse());
+  }
+
+  private parseIfElse(): If {
     const start = this.advance().start;
     const cond = this.parseExpr();
     const then = this.parseBlock(false);

@@ -64,7 +64,8 @@ function literalInt(e: Expr | undefined, c: Call, ctx: CheckContext, what: strin
 }
 
 function printf(c: Call, ctx: CheckContext): Type {
-  if (!arity(c, ctx, 1, 8)) return none;
+  // bpftrace 0.26 sets no upper bound (its tests print nine values); the format string must match.
+  if (!arity(c, ctx, 1, Infinity)) return none;
   const fmt = literalString(c.args[0], c, ctx, 'first argument');
   const args = c.args.slice(1).map((a) => ctx.expr(a));
   if (fmt === null || args.some((a) => a.kind === 'unknown')) return none;
@@ -80,7 +81,7 @@ const CHECKERS: Record<string, Checker> = {
   print(c, ctx) {
     if (!arity(c, ctx, 1, 3)) return none;
     const first = c.args[0]!;
-    if (first.kind === 'Map' && !first.indexed) ctx.mapType(first);
+    if (first.kind === 'Map' && !first.indexed) ctx.mapType(first, true);
     else ctx.expr(first);
     for (const a of c.args.slice(1)) integerArg(a, c, ctx);
     return none;
@@ -131,7 +132,7 @@ const CHECKERS: Record<string, Checker> = {
     let bits = 0;
     if (c.args[1]) {
       const b = literalInt(c.args[1], c, ctx, 'the second argument (bits)');
-      if (b !== null && (b < 0n || b > 5n)) ctx.diags.error(c.args[1].loc, 'hist: bits must be between 0 and 5');
+      if (b !== null && (b < 0n || b > 5n)) ctx.diags.error(c.loc, `hist: bits ${b} must be 0..5`);
       bits = Number(b ?? 0n);
     }
     return { kind: 'agg', fn: 'hist', valueType: s64, lhist: { min: bits, max: 0, step: 0 } };
@@ -139,11 +140,22 @@ const CHECKERS: Record<string, Checker> = {
   lhist(c, ctx) {
     if (!arity(c, ctx, 4)) return unknown;
     integerArg(c.args[0]!, c, ctx);
-    const [min, max, step] = [literalInt(c.args[1], c, ctx, 'min'), literalInt(c.args[2], c, ctx, 'max'), literalInt(c.args[3], c, ctx, 'step')];
+    // bpftrace 0.26: the bounds are non-negative integer literals (or numeric positional parameters).
+    const bound = (e: Expr, what: string): bigint | null => {
+      ctx.expr(e);
+      const param = e.kind === 'PositionalParam' ? ctx.options.params[e.index - 1] : undefined;
+      const v = e.kind === 'Integer' ? e.value : param !== undefined && /^\d+$/.test(param) ? BigInt(param) : null;
+      if (v === null) ctx.diags.error(c.loc, what === 'step' ? 'lhist: invalid step value' : `lhist: invalid ${what} value (must be non-negative literal)`);
+      return v;
+    };
+    const min = bound(c.args[1]!, 'min');
+    const max = min === null ? null : bound(c.args[2]!, 'max');
+    const step = max === null ? null : bound(c.args[3]!, 'step');
     if (min === null || max === null || step === null) return unknown;
-    if (step <= 0n) ctx.diags.error(c.args[3]!.loc, 'lhist() step must be >= 1');
-    else if (min > max) ctx.diags.error(c.args[1]!.loc, 'lhist() min must be less than max');
-    else if ((max - min) / step > 1000n) ctx.diags.error(c.loc, 'lhist() too many buckets, must be <= 1000 (max-min)/step');
+    if (step <= 0n) ctx.diags.error(c.loc, `lhist() step must be >= 1 (${step} provided)`);
+    else if ((max - min) / step > 1000n) ctx.diags.error(c.loc, `lhist() too many buckets, must be <= 1000 (would need ${(max - min) / step})`);
+    if (min > max) ctx.diags.error(c.loc, `lhist() min must be less than max (provided min ${min} and max ${max})`);
+    if (max - min < step) ctx.diags.error(c.loc, `lhist() step is too large for the given range (provided step ${step} for range ${max - min})`);
     return { kind: 'agg', fn: 'lhist', valueType: s64, lhist: { min: Number(min), max: Number(max), step: Number(step) } };
   },
   delete(c, ctx) {
@@ -155,7 +167,7 @@ const CHECKERS: Record<string, Checker> = {
       ctx.diags.error(c.loc, 'delete() expects a map element: delete(@map[key]) or delete(@map, key)');
       return none;
     }
-    ctx.mapType(c.args[0]!);
+    ctx.mapType(c.args[0]!, true);
     ctx.expr(c.args[1]!);
     return none;
   },
@@ -163,13 +175,13 @@ const CHECKERS: Record<string, Checker> = {
   zero: mapOnly,
   has_key(c, ctx) {
     if (!arity(c, ctx, 2) || c.args[0]!.kind !== 'Map') return bool;
-    ctx.mapType(c.args[0]!);
+    ctx.mapType(c.args[0]!, true);
     ctx.expr(c.args[1]!);
     return bool;
   },
   len(c, ctx) {
     if (!arity(c, ctx, 1)) return s64;
-    if (c.args[0]!.kind === 'Map') ctx.mapType(c.args[0]!);
+    if (c.args[0]!.kind === 'Map') ctx.mapType(c.args[0]!, true);
     else ctx.expr(c.args[0]!);
     return s64;
   },
@@ -190,7 +202,8 @@ const CHECKERS: Record<string, Checker> = {
     for (const [t, e] of [[a, c.args[0]!], [b, c.args[1]!]] as const) {
       if (t.kind !== 'string' && t.kind !== 'unknown') ctx.diags.error(e.loc, `strncmp() expects string arguments (${typeName(t)} provided)`);
     }
-    literalInt(c.args[2], c, ctx, 'the length');
+    const n = literalInt(c.args[2], c, ctx, 'the length');
+    if (n !== null && n < 0n) ctx.diags.error(c.args[2]!.loc, `strncmp(): the length must not be negative (${n} provided)`);
     return s64;
   },
   strcontains(c, ctx) {
@@ -280,7 +293,7 @@ function mapOnly(c: Call, ctx: CheckContext): Type {
     ctx.diags.error(m.loc, `${c.name}() expects a map argument`);
     return none;
   }
-  ctx.mapType(m);
+  ctx.mapType(m, true);
   return none;
 }
 

@@ -62,9 +62,12 @@ export interface CheckContext {
   options: TypeOptions;
   expr(e: Expr): Type;
   /** Records that map `m` holds `value` (and the aggregation), checking consistency. */
-  defineMap(m: MapRef, value: Type, agg?: AggFn, buckets?: Pick<MapSig, 'hist' | 'lhist'>): void;
-  /** The type of map `m` as read (unknown if never assigned yet). */
-  mapType(m: MapRef): Type;
+  defineMap(m: MapRef, value: Type, agg?: AggFn, buckets?: Pick<MapSig, 'hist' | 'lhist'>, at?: Expr['loc']): void;
+  /**
+   * The type of map `m` as read (unknown if never assigned yet). `whole` is for a map named as a whole
+   * (`print(@m)`, `clear(@m)`), which may be keyed though written without keys.
+   */
+  mapType(m: MapRef, whole?: boolean): Type;
   /** Refuses a user-memory read at `loc` in an atomic probe when a provenance floor is demanded. */
   userRead(loc: Expr['loc'], what: string): void;
 }
@@ -101,6 +104,9 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
   const ast = program.probes[probe.probeIndex]!;
   const exprs = new Map<number, Type>();
   const vars = new Map<string, Type>();
+  const loopVars = new Set<string>();
+  /** Calls whose value is dropped (a statement, or a branch of a ternary statement): they may return none. */
+  const discarded = new Set<number>();
   const sink = diags ?? ({ error() {}, warning() {} } as unknown as Diagnostics);
   const err = (loc: Expr['loc'], text: string, notes?: string[]) => {
     sink.error(loc, text, notes);
@@ -113,8 +119,8 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
     probe,
     options,
     expr: (e) => expr(e),
-    defineMap(m, value, agg, buckets) {
-      const key = m.keys.length === 0 ? null : keyTypeOf(m.keys.length === 1 ? expr(m.keys[0]!) : tuple(m.keys.map((k) => expr(k))));
+    defineMap(m, value, agg, buckets, at) {
+      const key = keyOf(m);
       const old = maps.get(m.name);
       const v = agg ? value : valueTypeOf(value);
       if (!old) {
@@ -122,15 +128,12 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         return;
       }
       if (old.value.kind === 'unknown') old.value = v;
-      if (old.key === null && key !== null && old.value.kind !== 'unknown' && diags) {
-        err(m.loc, `Argument mismatch for ${m.name}: trying to access with arguments when map expects no arguments`);
-      } else if (old.key !== null && key !== null && !compatible(old.key, key)) {
-        err(m.loc, `Argument mismatch for ${m.name}: trying to access with arguments: [${typeName(key)}] when map expects arguments: [${typeName(old.key)}]`);
-      }
+      checkKeys(m, old, key);
+      const where = at ?? m.loc;
       if ((old.agg ?? null) !== (agg ?? null) && old.value.kind !== 'unknown') {
-        err(m.loc, `Type mismatch for ${m.name}: trying to assign value of type '${agg ? `${agg}_t` : typeName(v)}' when map already contains a value of type '${old.agg ? `${old.agg}_t` : typeName(old.value)}'`);
+        err(where, `Type mismatch for ${m.name}: trying to assign value of type '${agg ? `${agg}_t` : typeName(v)}' when map already contains a value of type '${old.agg ? `${old.agg}_t` : typeName(old.value)}'`);
       } else if (!agg && !compatible(old.value, v)) {
-        err(m.loc, `Type mismatch for ${m.name}: trying to assign value of type '${typeName(v)}' when map already contains a value of type '${typeName(old.value)}'`);
+        err(where, `Type mismatch for ${m.name}: trying to assign value of type '${typeName(v)}' when map already contains a value of type '${typeName(old.value)}'`);
       } else if (!agg && (old.value.kind === 'string' || old.value.kind === 'tuple') && sizeOf(v) > sizeOf(old.value)) {
         old.value = v;
       }
@@ -141,16 +144,36 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       err(loc, `${what} reads user memory, which needs a probe that may sleep to be read reliably (--reads=${floor}); ${probe.name} runs in atomic context`,
         [`probes that may sleep: ${MAY_SLEEP_PROBES}`]);
     },
-    mapType(m) {
+    mapType(m, whole = false) {
       const sig = maps.get(m.name);
       if (!sig) {
         err(m.loc, `Undefined map: ${m.name}`);
         return unknown;
       }
-      for (const k of m.keys) expr(k);
+      const key = keyOf(m);
+      if (!whole || m.indexed) checkKeys(m, sig, key);
       return sig.agg ? { kind: 'agg', fn: sig.agg, valueType: sig.value } : sig.value;
     },
   };
+
+  /** The key type of an access to `m` (a tuple for `@m[a, b]`), or null for a map used without keys. */
+  function keyOf(m: MapRef): Type | null {
+    if (m.keys.length === 0) return null;
+    return keyTypeOf(m.keys.length === 1 ? expr(m.keys[0]!) : tuple(m.keys.map((k) => expr(k))));
+  }
+
+  /** Reports an access whose keys do not match the map's earlier uses, in bpftrace's words. */
+  function checkKeys(m: MapRef, sig: MapSig, key: Type | null): void {
+    if (sig.value.kind === 'unknown') return;
+    if (sig.key === null && key !== null) {
+      err(m.loc, `${m.name} used as a map with an explicit key (non-scalar map), previously used without an explicit key (scalar map)`);
+    } else if (sig.key !== null && key === null) {
+      err(m.loc, `${m.name} used as a map without an explicit key (scalar map), previously used with an explicit key (non-scalar map)`);
+    } else if (sig.key !== null && key !== null && !compatible(sig.key, key)) {
+      err(m.keys.length === 1 ? m.keys[0]!.loc : m.loc,
+        `Argument mismatch for ${m.name}: trying to access with arguments: '${typeName(key)}' when map expects arguments: '${typeName(sig.key)}'`);
+    }
+  }
 
   function set(e: Expr, t: Type): Type {
     exprs.set(e.id, t);
@@ -209,33 +232,35 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         if (e.target.kind === 'Map') {
           const sig = maps.get(e.target.name);
           if (!sig || sig.value.kind === 'unknown') ctx.defineMap(e.target, s64);
-        } else if (!t) return set(e, err(e.loc, `Undefined or undeclared variable: ${e.target.name}`));
+        } else if (!t) return set(e, err(e.target.loc, `Undefined or undeclared variable: ${e.target.name}`));
+        if (t && t.kind !== 'unknown' && !isIntegral(t)) {
+          return set(e, err(e.loc, `The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`));
+        }
         exprs.set(e.target.id, t ?? s64);
         return set(e, t && t.kind === 'int' ? t : s64);
       }
       case 'Binary': {
         const l = expr(e.left), r = expr(e.right);
         if (l.kind === 'unknown' || r.kind === 'unknown') return set(e, unknown);
-        if (e.op === '==' || e.op === '!=') {
-          if (l.kind === 'string' && r.kind === 'string') return set(e, bool);
-          if (isIntegral(l) && isIntegral(r)) return set(e, bool);
-          return set(e, err(e.opLoc, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`));
-        }
+        if ((e.op === '==' || e.op === '!=') && l.kind === 'string' && r.kind === 'string') return set(e, bool);
         if (!isIntegral(l) || !isIntegral(r)) {
-          return set(e, err(e.opLoc, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`));
+          // bpftrace points at the operator, then at each operand with its type.
+          err(e.opLoc, `Type mismatch for '${e.op}': comparing ${typeName(l)} with ${typeName(r)}`);
+          err(e.left.loc, `left (${typeName(l)})`);
+          return set(e, err(e.right.loc, `right (${typeName(r)})`));
         }
-        if (['<', '>', '<=', '>=', '&&', '||'].includes(e.op)) return set(e, bool);
+        if (['==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(e.op)) return set(e, bool);
         const signed = (l.kind === 'int' && l.signed) || (r.kind === 'int' && r.signed);
         if ((e.op === '+' || e.op === '-') && l.kind === 'pointer' && r.kind !== 'pointer') return set(e, l);
         return set(e, int(8, signed));
       }
       case 'Ternary': {
-        expr(e.cond);
+        condition(e.cond, 'ternary');
         const a = expr(e.then), b = expr(e.otherwise);
         if (a.kind === 'string' && b.kind === 'string') return set(e, string(Math.max(a.size, b.size)));
         if (isIntegral(a) && isIntegral(b)) return set(e, a.kind === 'int' && b.kind === 'int' ? int(8, a.signed || b.signed) : a);
         if (a.kind === 'none' && b.kind === 'none') return set(e, none);
-        return set(e, err(e.loc, `Ternary operator branches have different types: '${typeName(a)}' and '${typeName(b)}'`));
+        return set(e, err(e.loc, `Branches must return the same type: have '${typeName(a)}' and '${typeName(b)}'`));
       }
       case 'Cast': {
         const from = expr(e.expr);
@@ -271,8 +296,11 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         if (base.kind === 'string') return set(e, int(1, true));
         return set(e, base.kind === 'unknown' ? unknown : err(e.loc, `The array index operator [] can not be used on expressions of type '${typeName(base)}'`));
       }
-      case 'Call':
-        return set(e, checkCall(e, ctx));
+      case 'Call': {
+        const t = checkCall(e, ctx);
+        if (t.kind === 'none' && !discarded.has(e.id)) return set(e, err(e.loc, `${e.name}() returns no value and can only be used as a statement`));
+        return set(e, t);
+      }
       case 'Tuple': {
         const elems = e.elems.map((x) => expr(x));
         return set(e, tuple(elems));
@@ -364,6 +392,29 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
     }
   }
 
+  /** Marks `e` as evaluated only for its effects, so a call there may have no value. */
+  function discard(e: Expr): void {
+    if (e.kind === 'Call') discarded.add(e.id);
+    else if (e.kind === 'Ternary') {
+      discard(e.then);
+      discard(e.otherwise);
+    }
+  }
+
+  /** Checks the condition of an if, a while or a ternary. */
+  function condition(e: Expr, what: string): void {
+    const t = expr(e);
+    if (t.kind !== 'unknown' && !isIntegral(t)) err(e.loc, `Invalid condition in ${what}: ${typeName(t)}`);
+  }
+
+  /** `@x = @y` where @y holds an aggregation: bpftrace's error, with its example and hint. */
+  function aggregateCopy(target: string, source: string, fn: AggFn, loc: Expr['loc']): void {
+    const example = fn === 'count' ? 'count()' : fn === 'stats' ? 'stats(arg2)' : fn === 'lhist' ? 'lhist(rand %10, 0, 10, 1)' : `${fn}(retval)`;
+    const castable = ['count', 'sum', 'min', 'max', 'avg'].includes(fn);
+    err(loc, `Map value '${fn}_t' cannot be assigned from one map to another. The function that returns this type must be called directly e.g. \`${target} = ${example};\`.`,
+      castable ? [`Add a cast to integer if you want the value of the aggregate, e.g. \`${target} = (int64)${source};\`.`] : []);
+  }
+
   function assignVar(target: Variable, t: Type, loc: Expr['loc']): void {
     const old = vars.get(target.name);
     if (t.kind === 'none') {
@@ -378,16 +429,17 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
 
   function stmt(s: Stmt): void {
     switch (s.kind) {
-      case 'ExprStmt': {
-        const t = expr(s.expr);
-        if (s.expr.kind === 'Map' || s.expr.kind === 'Variable') err(s.loc, 'Expression has no effect', []);
-        void t;
+      case 'ExprStmt':
+        // bpftrace accepts a value on its own (`@x;`, `$x;`); the statement reads it and drops it.
+        discard(s.expr);
+        expr(s.expr);
         return;
-      }
       case 'Discard':
+        discard(s.expr);
         expr(s.expr);
         return;
       case 'AssignVar': {
+        discard(s.value); // its own message below
         const t = expr(s.value);
         if (s.op) {
           const old = vars.get(s.target.name);
@@ -407,11 +459,16 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         return;
       }
       case 'AssignMap': {
+        discard(s.value); // its own message below
         const t = expr(s.value);
         if (t.kind === 'unknown') return;
         if (t.kind === 'agg') {
+          if (s.value.kind !== 'Call') {
+            aggregateCopy(s.target.name, s.value.kind === 'Map' ? s.value.name : '@y', t.fn, s.loc);
+            return;
+          }
           const buckets = t.fn === 'hist' ? { hist: { bits: t.lhist?.min ?? 0 } } : t.fn === 'lhist' && t.lhist ? { lhist: t.lhist } : {};
-          ctx.defineMap(s.target, t.valueType ?? s64, t.fn, buckets);
+          ctx.defineMap(s.target, t.valueType ?? s64, t.fn, buckets, s.value.loc);
           exprs.set(s.target.id, t);
           return;
         }
@@ -422,21 +479,25 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         if (s.op) {
           const sig = maps.get(s.target.name);
           if (!sig) ctx.defineMap(s.target, s64);
+          else if (sig.agg) {
+            err(s.loc, `Type mismatch for ${s.target.name}: trying to assign value of type '${typeName(sig.value)}' when map already contains a value of type '${sig.agg}_t'`);
+            return;
+          }
           for (const k of s.target.keys) expr(k);
           exprs.set(s.target.id, ctx.mapType(s.target));
           return;
         }
-        ctx.defineMap(s.target, t);
+        ctx.defineMap(s.target, t, undefined, undefined, s.loc);
         exprs.set(s.target.id, ctx.mapType(s.target));
         return;
       }
       case 'If':
-        expr(s.cond);
+        condition(s.cond, 'if()');
         stmt(s.then);
         if (s.otherwise) stmt(s.otherwise);
         return;
       case 'While':
-        expr(s.cond);
+        condition(s.cond, 'while()');
         stmt(s.body);
         return;
       case 'Unroll':
@@ -444,14 +505,22 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         stmt(s.body);
         return;
       case 'For':
+        // A loop variable is new (bpftrace scopes it to the loop); an earlier loop's may be reused.
+        if (vars.has(s.variable.name) && !loopVars.has(s.variable.name)) {
+          err(s.variable.loc, `Loop declaration shadows existing variable: ${s.variable.name}`);
+          return;
+        }
+        loopVars.add(s.variable.name);
         if (s.iterable.kind === 'Range') {
-          expr(s.iterable.start);
-          expr(s.iterable.end);
+          const [from, to] = [expr(s.iterable.start), expr(s.iterable.end)];
+          if (from.kind !== 'unknown' && !isIntegral(from)) err(s.iterable.start.loc, 'Loop range requires an integer for the start value');
+          if (to.kind !== 'unknown' && !isIntegral(to)) err(s.iterable.end.loc, 'Loop range requires an integer for the end value');
           vars.set(s.variable.name, s64);
         } else {
           const sig = maps.get(s.iterable.name);
           if (!sig) err(s.iterable.loc, `Undefined map: ${s.iterable.name}`);
-          else vars.set(s.variable.name, tuple([sig.key ?? u64, sig.agg ? { kind: 'agg', fn: sig.agg } : sig.value]));
+          else if (sig.key === null) err(s.iterable.loc, `${s.iterable.name} has no explicit keys (scalar map), and cannot be used for iteration`);
+          else vars.set(s.variable.name, tuple([sig.key, sig.agg ? { kind: 'agg', fn: sig.agg } : sig.value]));
         }
         exprs.set(s.variable.id, vars.get(s.variable.name) ?? unknown);
         stmt(s.body);
@@ -470,7 +539,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
 
   if (ast.predicate) {
     const t = expr(ast.predicate);
-    if (t.kind !== 'unknown' && !isIntegral(t)) err(ast.predicate.loc, `Invalid type for predicate: ${typeName(t)}`);
+    if (t.kind !== 'unknown' && !isIntegral(t)) err(ast.predicate.loc, `Invalid condition: ${typeName(t)}`);
   }
   stmt(ast.body);
   return { probe, exprs, vars };

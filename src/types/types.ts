@@ -138,17 +138,17 @@ export function isIntegral(t: Type): boolean {
   return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer';
 }
 
-/** The C-like spelling used in diagnostics, as bpftrace prints types (`uint64`, `string[16]`, `struct task_struct *`). */
+/** The spelling used in diagnostics, as bpftrace's typestr prints types (`uint64`, `string`, `(int64,string)`, `struct task_struct *`). */
 export function typeName(t: Type): string {
   switch (t.kind) {
     case 'int': return t.enumName ? `enum ${t.enumName}` : `${t.signed ? 'int' : 'uint'}${t.size * 8}`;
     case 'bool': return 'bool';
-    case 'string': return `string[${t.size}]`;
-    case 'buffer': return `buffer[${t.size}]`;
+    case 'string': return 'string';
+    case 'buffer': return 'buffer';
     case 'pointer': return `${typeName(t.to)} *`;
     case 'record': return t.name;
     case 'array': return `${typeName(t.elem)}[${t.len}]`;
-    case 'tuple': return `(${t.elems.map(typeName).join(', ')})`;
+    case 'tuple': return `(${t.elems.map(typeName).join(',')})`;
     case 'ksym': return 'ksym_t';
     case 'usym': return 'usym_t';
     case 'stack': return t.user ? 'ustack' : 'kstack';

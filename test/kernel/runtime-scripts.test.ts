@@ -57,9 +57,9 @@ function parseCases(file: string): Case[] {
 function run(c: Case): Promise<{ out: string; code: number | null }> {
   return new Promise((resolve) => {
     const args = c.prog !== undefined ? [bin, '-e', c.prog] : ['-c', c.run!.replaceAll('{{BPFTRACE}}', `${process.execPath} ${bin}`)];
-    const child = c.prog !== undefined
-      ? spawn(process.execPath, args, { env: { ...process.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' } })
-      : spawn('/bin/sh', args, { env: { ...process.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' } });
+    // From the repository root, so RUN and AFTER lines can name test/fixtures/... relatively.
+    const options = { cwd: root, env: { ...process.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' } };
+    const child = c.prog !== undefined ? spawn(process.execPath, args, options) : spawn('/bin/sh', args, options);
     let out = '';
     let afterStarted = false;
     const onData = (d: Buffer) => {
