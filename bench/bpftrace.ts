@@ -7,20 +7,22 @@
  * spelling this bpftrace accepts is found by compiling both with `--emit-elf` (no attach).
  *
  * Its output goes to /dev/null as in the command above, so readiness cannot be read from "Attaching 1
- * probe...". Instead the bench turns on BPF_ENABLE_STATS and waits until a tracepoint program that was not
- * there before bpftrace started has run on an openat of the bench's own; stats are then turned off again
- * before anything is measured.
+ * probe...". Instead the bench waits until its tracepoint program has run on an openat of the bench's own
+ * (Tracer.waitUntilFiring, with BPF_ENABLE_STATS on only while it waits).
  */
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { enableStats, listObjects, type ProgInfo, uapi } from '../src/sys/index.js';
-import { spawnTracked } from './workload.js';
+import { Tracer } from './tracer.js';
 
 /** A usable bpftrace, or why there is none. */
 export type BpftraceProbe =
-  | { ok: true; path: string; version: string; program: string; installed: boolean }
+  | {
+    ok: true; path: string; version: string; program: string; installed: boolean;
+    /** How this bpftrace spells a tracepoint argument: `args.filename` (0.21+) or `args->filename`. */
+    args: 'args.' | 'args->';
+  }
   | { ok: false; why: string };
 
 const program = (field: string): string =>
@@ -64,7 +66,7 @@ export function findBpftrace(o: { install: boolean; logDir: string }): BpftraceP
   try {
     for (const field of ['args.filename', 'args->filename']) {
       const r = spawnSync(path, ['--emit-elf', join(dir, 'probe.elf'), '-e', program(field)], { stdio: 'ignore', timeout: 60_000 });
-      if (r.status === 0) return { ok: true, path, version, program: program(field), installed };
+      if (r.status === 0) return { ok: true, path, version, program: program(field), installed, args: field === 'args.filename' ? 'args.' : 'args->' };
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -74,65 +76,22 @@ export function findBpftrace(o: { install: boolean; logDir: string }): BpftraceP
 
 /** A running bpftrace; `stop()` ends it. */
 export class BpftraceSession {
-  private constructor(readonly child: ChildProcess, readonly stderr: () => string) {}
+  private constructor(readonly tracer: Tracer) {}
 
   /** Starts bpftrace with stdout to /dev/null and resolves once its program has run on an openat. */
   static async start(bt: Extract<BpftraceProbe, { ok: true }>, o: { timeoutMs?: number } = {}): Promise<BpftraceSession> {
-    const before = new Set(listObjects('prog').map((p) => p.id));
-    const devnull = openSync('/dev/null', 'w');
-    let child: ChildProcess;
+    const tracer = Tracer.spawn({ cmd: bt.path, args: ['-e', bt.program], stdout: 'ignore', watchPrograms: true });
     try {
-      child = spawnTracked(bt.path, ['-e', bt.program], { stdio: ['ignore', devnull, 'pipe'] });
-    } finally {
-      closeSync(devnull);
-    }
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    const session = new BpftraceSession(child, () => err);
-    try {
-      await waitUntilFiring(child, before, o.timeoutMs ?? 60_000, () => err);
+      await tracer.waitUntilFiring(o.timeoutMs ?? 60_000);
     } catch (e) {
-      await session.stop();
+      await tracer.stop(2000);
       throw e;
     }
-    return session;
+    return new BpftraceSession(tracer);
   }
 
   /** SIGINT, then SIGKILL after two seconds; resolves when the process is gone. */
   async stop(): Promise<void> {
-    const c = this.child;
-    if (c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    c.kill('SIGINT');
-    const timer = setTimeout(() => c.kill('SIGKILL'), 2000);
-    await gone;
-    clearTimeout(timer);
+    await this.tracer.stop(2000);
   }
 }
-
-async function waitUntilFiring(child: ChildProcess, before: Set<number>, timeoutMs: number, stderr: () => string): Promise<void> {
-  const stats = enableStats();
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`bpftrace exited (${child.exitCode ?? child.signalCode}) before attaching: ${stderr().trim()}`);
-      }
-      try {
-        closeSync(openSync('/nonexistent-siesta-bench/ready', 'r'));
-      } catch {
-        // ENOENT: the openat happened, which is all bpftrace needs to see.
-      }
-      const fired = listObjects('prog').some((p) => {
-        const info = p as ProgInfo;
-        return !before.has(info.id) && info.type === uapi.BPF_PROG_TYPE_TRACEPOINT && info.runCnt > 0n;
-      });
-      if (fired) return;
-      if (Date.now() > deadline) throw new Error(`bpftrace did not attach within ${timeoutMs} ms: ${stderr().trim()}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  } finally {
-    stats.close();
-  }
-}
-

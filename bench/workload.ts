@@ -19,6 +19,9 @@ const SOURCE = fileURLToPath(new URL('../../bench/c/openat-loop.c', import.meta.
  */
 export const MISSING_PATH = '/nonexistent-siesta-bench/x';
 
+/** The workload binary's name, which is also its comm (taskset execs it), for `/comm == "..."/` filters. */
+export const WORKLOAD_COMM = 'openat-loop';
+
 /** What the workload prints. */
 export interface WorkloadResult {
   pid: number;
@@ -63,7 +66,7 @@ export class Workload implements Disposable {
 
   private constructor(dir: string) {
     this.#dir = dir;
-    this.binary = join(dir, 'openat-loop');
+    this.binary = join(dir, WORKLOAD_COMM);
     process.on('exit', this.#removeOnExit);
   }
 
@@ -82,10 +85,11 @@ export class Workload implements Disposable {
 
   /**
    * Runs `calls` timed openat calls on `path` (after `warmup` untimed ones), pinned to `cpu` when given, and
-   * resolves with what the workload printed. `onStart` gets the child's pid as soon as it is spawned.
+   * resolves with what the workload printed. `rate` paces the timed calls at that many a second (flat out when
+   * absent). `onStart` gets the child's pid as soon as it is spawned.
    */
-  async run(o: { calls: number; warmup: number; path?: string; cpu?: number; onStart?: (pid: number) => void }): Promise<WorkloadResult> {
-    const args = [String(o.calls), o.path ?? MISSING_PATH, String(o.warmup)];
+  async run(o: { calls: number; warmup: number; path?: string; cpu?: number; rate?: number; onStart?: (pid: number) => void }): Promise<WorkloadResult> {
+    const args = [String(o.calls), o.path ?? MISSING_PATH, String(o.warmup), ...(o.rate ? [String(o.rate)] : [])];
     const [cmd, argv] = o.cpu === undefined ? [this.binary, args] : ['taskset', ['-c', String(o.cpu), this.binary, ...args]];
     const child = spawnTracked(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid !== undefined) o.onStart?.(child.pid);
