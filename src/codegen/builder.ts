@@ -17,6 +17,9 @@ export const CTX: Reg = 6, SCRATCH: Reg = 9;
 /** Stack bytes generated code may use (the kernel's limit is 512). */
 const STACK_LIMIT = 512;
 
+/** Scratch bytes a program may use: offsets from R9 are 16-bit instruction fields (compile.ts checks the total). */
+const SCRATCH_OFFSET_LIMIT = 32 * 1024;
+
 /** A compile error in generated code (a script the checker accepted but codegen cannot fit). */
 export class CodegenError extends Error {
   override readonly name = 'CodegenError';
@@ -75,6 +78,9 @@ export class ProgramBuilder {
   allocScratch(size: number): number {
     const off = this.#scratch;
     this.#scratch += Math.ceil(Math.max(size, 1) / 8) * 8;
+    if (this.#scratch > SCRATCH_OFFSET_LIMIT) {
+      throw new CodegenError(`probe ${this.name} needs more than ${SCRATCH_OFFSET_LIMIT} bytes of scratch space per CPU: lower max_strlen`);
+    }
     return off;
   }
 

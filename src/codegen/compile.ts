@@ -2,7 +2,7 @@
  * The compiler pipeline, in order: parse → resolve attach points → type check → generate code. Pure: the
  * script and a KernelInfo snapshot in, program specs and the resources record out, or diagnostics.
  */
-import { layout, link } from '../asm/index.js';
+import { AsmError, type Item, layout, link, type LinkedProgram } from '../asm/index.js';
 import { type Diagnostics, parse, type Program, type SourceLocation } from '../lang/index.js';
 import type { CollectionSpec, ProgramKind, ProgramSpec } from '../loader/index.js';
 import { type ResolvedProbe, resolveProbes } from '../passes/probes.js';
@@ -94,7 +94,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       const b = g.generate();
       scratch = Math.max(scratch, b.scratchSize);
       const { kind, attachTo } = programKind(pt.probe);
-      programs.push({ name, kind, code: link(b.items, name), ...(attachTo ? { attachTo } : {}) });
+      programs.push({ name, kind, code: linkProbe(b.items, name), ...(attachTo ? { attachTo } : {}) });
       const slots = layout(b.items).slots;
       sourceMap.set(name, b.locs.map((l) => ({ slot: slots[l.item] ?? Number.MAX_SAFE_INTEGER, loc: l.loc })));
       infos.push({ name, probe: pt.probe });
@@ -127,6 +127,16 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       diags.error(null, e.message);
       return { ok: false, diagnostics: diags };
     }
+    throw e;
+  }
+}
+
+/** Links one probe's program; a jump too far for its 16-bit offset means the script made it too large. */
+function linkProbe(items: readonly Item[], name: string): LinkedProgram {
+  try {
+    return link(items, name);
+  } catch (e) {
+    if (e instanceof AsmError && e.code === 'offset_range') throw new CodegenError(`probe ${name} is too large: ${e.message}`);
     throw e;
   }
 }

@@ -281,4 +281,13 @@ describe('fuzz: parse() and compile() report diagnostics and never throw', () =>
     const { diagnostics } = parse('begin { @x = ((((1)))); }');
     assert.equal(diagnostics.render(), '');
   });
+
+  it('reports a program too large for 16-bit jump and scratch offsets as an error', () => {
+    for (const script of [`begin { $x = 1; ${'$x++; '.repeat(20000)} }`, `begin { ${'@x = comm; '.repeat(3000)} }`]) {
+      assert.equal(check(script, []), null);
+      const result = compile(script, kernel);
+      assert.equal(result.ok, false);
+      assert.match(result.diagnostics.render(), /^ERROR: probe p0_begin (is too large|needs more than 32768 bytes of scratch space)/);
+    }
+  });
 });
