@@ -352,15 +352,13 @@ export class ProbeCodegen {
       case 'Call':
         genCall(this, e, null);
         return;
-      case 'Sizeof': {
-        const arg = e.arg;
-        const st = 'kind' in arg && (arg.kind === 'NamedType' || arg.kind === 'PointerType' || arg.kind === 'ArrayType') ? null : this.type(arg as Expr);
-        this.constant(st ? sizeOf(st) : 8);
+      case 'Sizeof':
+      case 'Offsetof': {
+        const v = this.pt.consts.get(e.id);
+        if (v === undefined) throw new CodegenError(`${e.kind === 'Sizeof' ? 'sizeof' : 'offsetof'}() has no compile-time value here`);
+        this.constant(v);
         return;
       }
-      case 'Offsetof':
-        this.constant(0);
-        return;
       case 'Block':
         this.stmts(e.stmts);
         if (e.value) this.scalar(e.value);

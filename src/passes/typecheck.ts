@@ -33,6 +33,8 @@ export interface ProbeTypes {
   probe: ResolvedProbe;
   exprs: Map<number, Type>;
   vars: Map<string, Type>;
+  /** Values known at compile time: sizeof() and offsetof() results, by node id. */
+  consts: Map<number, bigint>;
 }
 
 /** Output of the pass: per-probe expression types and the script's maps. */
@@ -103,6 +105,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
   diags: Diagnostics | null, options: TypeOptions): ProbeTypes {
   const ast = program.probes[probe.probeIndex]!;
   const exprs = new Map<number, Type>();
+  const consts = new Map<number, bigint>();
   const vars = new Map<string, Type>();
   const loopVars = new Set<string>();
   /** Calls whose value is dropped (a statement, or a branch of a ternary statement): they may return none. */
@@ -306,12 +309,33 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         return set(e, tuple(elems));
       }
       case 'Sizeof': {
-        if (e.arg.kind === 'NamedType' || e.arg.kind === 'PointerType' || e.arg.kind === 'ArrayType') resolveTypeSpec(e.arg);
-        else expr(e.arg);
+        const t = e.arg.kind === 'NamedType' || e.arg.kind === 'PointerType' || e.arg.kind === 'ArrayType' ? resolveTypeSpec(e.arg) : expr(e.arg);
+        if (t) consts.set(e.id, BigInt(t.kind === 'record' && t.btfId !== undefined && btfTypes ? btfTypes.btf.sizeof(t.btfId) : sizeOf(t)));
         return set(e, u64);
       }
-      case 'Offsetof':
+      case 'Offsetof': {
+        let t = e.arg.kind === 'NamedType' || e.arg.kind === 'PointerType' || e.arg.kind === 'ArrayType' ? resolveTypeSpec(e.arg) : expr(e.arg);
+        let off = 0;
+        for (const name of e.fields) {
+          if (!t) break;
+          const rec = t.kind === 'pointer' ? t.to : t;
+          if (rec.kind !== 'record') {
+            err(e.loc, `offsetof() needs a struct or union, not '${typeName(rec)}'`);
+            t = null;
+            break;
+          }
+          const f = (rec.fields ?? btfTypes?.fieldsOf(rec) ?? []).find((x) => x.name === name);
+          if (!f) {
+            err(e.loc, `'${rec.name}' has no field named '${name}'`);
+            t = null;
+            break;
+          }
+          off += f.offset;
+          t = f.type;
+        }
+        if (t) consts.set(e.id, BigInt(off));
         return set(e, u64);
+      }
       case 'Block':
         for (const s of e.stmts) stmt(s);
         return set(e, e.value ? expr(e.value) : none);
@@ -542,7 +566,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
     if (t.kind !== 'unknown' && !isIntegral(t)) err(ast.predicate.loc, `Invalid condition: ${typeName(t)}`);
   }
   stmt(ast.body);
-  return { probe, exprs, vars };
+  return { probe, exprs, vars, consts };
 }
 
 /** Whether a value of type `b` can be stored where `a` is expected (integers of any width; strings of any size). */
