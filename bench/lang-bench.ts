@@ -98,6 +98,8 @@ export interface StartupRun {
   /** attach: spawn → exit after the SIGINT sent on NOTIFY. */
   exitMs?: number;
   peakRssKiB?: number;
+  /** SIGINTs it took to stop (attach runs; more than 1: see Tracer.stop). */
+  sigints?: number;
   /** Set when the process did not exit 0. */
   error?: string;
 }
@@ -139,7 +141,7 @@ async function attachRun(tool: Tool, round: number): Promise<StartupRun> {
   }
   const e = await t.stop();
   const error = failure(tool.name, e);
-  return { round, tool: tool.name, kind: 'attach', ms, exitMs: e.ms, ...rss(e), ...(error ? { error } : {}) };
+  return { round, tool: tool.name, kind: 'attach', ms, exitMs: e.ms, sigints: e.sigints, ...rss(e), ...(error ? { error } : {}) };
 }
 
 async function beginExitRun(tool: Tool, round: number): Promise<StartupRun> {
@@ -169,6 +171,8 @@ export interface LangCostRun {
   lost?: number;
   /** Spawn → programs running, ms (includes the BPF_ENABLE_STATS polling). */
   readyMs?: number;
+  /** SIGINTs it took to stop (more than 1: see Tracer.stop). */
+  sigints?: number;
   error?: string;
 }
 
@@ -204,7 +208,7 @@ export async function benchLangCost(
       const e = await t.stop();
       const error = failure(tool.name, e);
       mine.push({
-        mode, round, nsPerCall: r.nsPerCall, events: r.calls + r.warmup, readyMs, ...rss(e),
+        mode, round, nsPerCall: r.nsPerCall, events: r.calls + r.warmup, readyMs, sigints: e.sigints, ...rss(e),
         lost: lostIn(e.stderr), ...(error ? { error } : {}),
       });
     }

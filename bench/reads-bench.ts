@@ -24,7 +24,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadVmlinuxBtf } from '../src/btf/index.js';
 import { listObjects, type ProgInfo, uapi } from '../src/sys/index.js';
 import type { BpftraceProbe } from './bpftrace.js';
 import type { Pinning } from './machine.js';
@@ -125,16 +124,6 @@ function foreignTracepointPrograms(): string[] {
   return (listObjects('prog') as ProgInfo[]).filter((p) => p.type === uapi.BPF_PROG_TYPE_TRACEPOINT).map((p) => `${p.name}#${p.id}`);
 }
 
-/** Byte offset of task_struct.comm in this kernel's BTF (siesta's offsetof() is not usable for it yet). */
-function commOffset(): number {
-  const btf = loadVmlinuxBtf();
-  const found = btf.findByName('task_struct', 'struct');
-  const id = Array.isArray(found) ? found[0] : found;
-  const m = id === undefined ? undefined : btf.memberOffset(id, 'comm');
-  if (!m || m.bitOffset % 8) throw new Error('reads bench: task_struct.comm not found in vmlinux BTF');
-  return m.bitOffset / 8;
-}
-
 /** Compiled workloads and a scratch directory for the torture runs; `close()` removes them. */
 class Binaries implements Disposable {
   readonly dir = mkdtempSync(join(tmpdir(), 'siesta-bench-reads-'));
@@ -169,8 +158,8 @@ class Binaries implements Disposable {
  */
 export async function benchReads(o: ReadsBenchOptions): Promise<Record<string, unknown>> {
   const rounds = o.rounds ?? 5;
-  const calls = o.calls ?? 50_000;
-  const rate = o.rate ?? 100_000;
+  const calls = o.calls ?? 30_000;
+  const rate = o.rate ?? 50_000;
   const exactCalls = o.exactCalls ?? 10_000;
   const tortureN = o.tortureN ?? 1000;
   const cpu = o.pinning.workloadCpu;
@@ -178,7 +167,7 @@ export async function benchReads(o: ReadsBenchOptions): Promise<Record<string, u
   using bin = new Binaries();
 
   const userScript = 'tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(args.filename)); }';
-  const plainScript = `tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(kptr((uint64)curtask + ${commOffset()}))); }`;
+  const plainScript = 'tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(kptr((uint64)curtask + offsetof(struct task_struct, comm)))); }';
   const loopArgv = (kind: CostKind, n: number, paced: boolean): string[] =>
     pin([bin.loop, kind, String(n), String(Math.floor(n / 10)), MISSING_PATH, String(paced ? rate : 0)]);
 
@@ -191,7 +180,8 @@ export async function benchReads(o: ReadsBenchOptions): Promise<Record<string, u
       : mode === 'siesta-plain' ? siesta([], plainScript)
       : mode === 'siesta-default' ? siesta([], userScript)
       : siesta(['--exact'], userScript);
-    const r = await runProcess(cmd, args);
+    // A run normally takes 1-3 s; a stalled one (seen with --exact) must not hold the bench for minutes.
+    const r = await runProcess(cmd, args, { timeoutMs: 30_000 });
     const line = r.stdout.split('\n').find((l) => l.startsWith('{"pid"'));
     const error = failure(mode, r) ?? (line ? undefined : `${mode}: no result line from the workload`);
     const j = line ? JSON.parse(line) as Record<string, number> : undefined;
@@ -225,12 +215,12 @@ export async function benchReads(o: ReadsBenchOptions): Promise<Record<string, u
     for (const [kind, mode] of costPlan) {
       const r = await runLoop(round, kind, mode, calls, true);
       cost.push(r);
-      line.push(`${kind} ${mode} ${num(r.nsPerCall, 0)}${r.lostEvents ? ` (lost ${num(r.lostEvents)})` : ''}`);
+      line.push(`${kind} ${mode} ${num(r.nsPerCall, 0)}${r.error ? '!' : ''}${r.lostEvents ? ` (lost ${num(r.lostEvents)})` : ''}`);
     }
     for (const mode of exactPlan) {
       const r = await runLoop(round, 'resident', mode, exactCalls, false);
       exact.push(r);
-      line.push(`exact-loop ${mode} ${num(r.nsPerCall, 0)}`);
+      line.push(`exact-loop ${mode} ${num(r.nsPerCall, 0)}${r.error ? '!' : ''}`);
     }
     console.log(`  round ${round}/${rounds}: ${line.join(', ')} ns/call`);
   }
@@ -241,8 +231,9 @@ export async function benchReads(o: ReadsBenchOptions): Promise<Record<string, u
   // Tables.
   const med = (runs: CostRun[], kind: CostKind, mode: CostMode): number =>
     median(runs.filter((r) => r.kind === kind && r.mode === mode && !r.error).map((r) => r.nsPerCall));
+  // A run that failed is shown with a `!` (its error is listed below the tables) and left out of the median.
   const roundsOf = (runs: CostRun[], kind: CostKind, mode: CostMode): string =>
-    runs.filter((r) => r.kind === kind && r.mode === mode).map((r) => num(r.nsPerCall, 0)).join(' ');
+    runs.filter((r) => r.kind === kind && r.mode === mode).map((r) => `${num(r.nsPerCall, 0)}${r.error ? '!' : ''}`).join(' ');
   const sumReads = (kind: CostKind, mode: CostMode): string => {
     const rs = cost.filter((r) => r.kind === kind && r.mode === mode && r.reads).map((r) => r.reads!);
     if (!rs.length) return '-';
@@ -274,7 +265,7 @@ export async function benchReads(o: ReadsBenchOptions): Promise<Record<string, u
   console.log(`   default-mode "User-memory reads" exact/recovered/lost, summed over the rounds (every openat on the machine): resident ${sumReads('resident', 'siesta-default')}, dontneed ${sumReads('dontneed', 'siesta-default')}`);
   const absent = cost.filter((r) => r.kind === 'dontneed' && r.absentAfterMadvise !== undefined);
   console.log(`   dontneed: madvise(MADV_DONTNEED) before every call; page absent after it (pagemap) in ${absent.filter((r) => r.absentAfterMadvise).length}/${absent.length} runs; the madvise and the refault are in every column`);
-  console.log(`   Lost plain/default: siesta's "Lost N events" summed over the rounds (records the ring had no room for: the workload runs flat out and every openat on the machine is traced)`);
+  console.log(`   Lost plain/default: siesta's "Lost N events" summed over the rounds (records the ring had no room for; every openat on the machine is traced)`);
 
   const exNone = med(exact, 'resident', 'none');
   const exExact = med(exact, 'resident', 'siesta-exact');

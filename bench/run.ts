@@ -342,6 +342,10 @@ async function language({ workload, bt, pinning, rounds, calls, rates, rateSecon
     console.log(`   ${n} rounds: attach ${roundsOf(n, 'attach', (r) => r.ms)} ms; begin-exit ${roundsOf(n, 'begin-exit', (r) => r.ms)} ms; attach-run RSS ${roundsOf(n, 'attach', (r) => (r.peakRssKiB ?? Number.NaN) / 1024, 1)} MiB`);
   }
   console.log(`   node -e 0 rounds: ${roundsOf('node', 'floor', (r) => r.ms)} ms, ${roundsOf('node', 'floor', (r) => (r.peakRssKiB ?? Number.NaN) / 1024, 1)} MiB`);
+  for (const n of names) {
+    const again = [...startup, ...cost].filter((r) => (r.sigints ?? 1) > 1 && ('tool' in r ? r.tool === n : r.mode.startsWith(`${n}-`))).length;
+    if (again) console.log(`   NOTE: ${n} needed more than one SIGINT to stop in ${again} runs of 3-4 (it missed the first; see bench/tracer.ts)`);
+  }
   const startupErrors = startup.flatMap((r) => (r.error ? [`${r.tool} ${r.kind} round ${r.round}: ${r.error}`] : []));
   for (const e of new Set(startupErrors)) console.log(`   NOTE: ${e}`);
   const siestaCostRss = costSummary.find((c) => c.mode === 'siesta-printf')?.medianPeakRssKiB;

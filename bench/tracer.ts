@@ -245,15 +245,23 @@ export class Tracer {
   }
 
   /**
-   * SIGINT, then after `graceMs` SIGKILL to the tracer alone (so GNU time still reports its peak RSS), and to
-   * the whole group a second later; resolves with the exit. `hung` records where the tracer's threads were
-   * waiting (/proc/PID/task/TID/wchan) when the grace period ran out.
+   * SIGINT, repeated every second (bpftrace 0.17 can miss one that lands between its exit check and its
+   * epoll_wait, and then sleeps until its next event, which a count() script never sends), then after
+   * `graceMs` SIGKILL to the tracer alone (so GNU time still reports its peak RSS), and to the whole group a
+   * second later; resolves with the exit. `sigints` counts the SIGINTs sent; `hung` records where the tracer's
+   * threads were waiting (/proc/PID/task/TID/wchan) when the grace period ran out.
    */
-  async stop(graceMs = 5000): Promise<TracerExit & { hung?: string }> {
+  async stop(graceMs = 5000): Promise<TracerExit & { sigints: number; hung?: string }> {
     this.signal('SIGINT');
+    let sigints = 1;
+    const again = setInterval(() => {
+      sigints++;
+      this.signal('SIGINT');
+    }, 1000);
     let hung: string | undefined;
     let last: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
+      clearInterval(again);
       const pid = this.#tracerPid();
       if (pid !== undefined) {
         hung = wchans(pid);
@@ -267,8 +275,9 @@ export class Tracer {
     }, graceMs);
     try {
       const e = await this.exited;
-      return hung !== undefined ? { ...e, hung } : e;
+      return { ...e, sigints, ...(hung !== undefined ? { hung } : {}) };
     } finally {
+      clearInterval(again);
       clearTimeout(timer);
       clearTimeout(last);
     }

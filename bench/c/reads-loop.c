@@ -16,7 +16,7 @@
  * RATE 0 (the default) runs flat out.
  *
  * PATH should not exist: every call fails with ENOENT after the full path walk, one openat per iteration.
- * WARMUP untimed calls run first (unpaced). Before them one madvise + /proc/self/pagemap check reports whether
+ * WARMUP untimed calls run first (paced as well). Before them one madvise + /proc/self/pagemap check reports whether
  * the page really is absent after the madvise ("absent_after_madvise": 1, or 0 in resident mode).
  *
  * Prints one JSON line: {"pid", "mode", "calls", "warmup", "failed", "absent_after_madvise", "rate",
@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
   }
 
   long failed = 0;
-  run(warmup, page, drop, 0, &failed);
+  run(warmup, page, drop, rate, &failed);
   failed = 0;
   long long t0 = now_ns();
   long long in_calls = run(calls, page, drop, rate, &failed);
