@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedProbe } from '../passes/probes.js';
-import { continueSyscall, Epoll, type Fd, notifIdValid, readProcessMemory, receiveNotif, takeFd } from '../sys/index.js';
+import { blockingStdio, continueSyscall, Epoll, type Fd, notifIdValid, readProcessMemory, receiveNotif, takeFd } from '../sys/index.js';
 
 /** x86-64 numbers of the syscalls whose entry tracepoints take user pointers (arch/x86/entry/syscalls/syscall_64.tbl). */
 export const SYSCALL_NR: Readonly<Record<string, number>> = {
@@ -58,6 +58,7 @@ function stubPath(): string {
 
 /** Starts `words` stopped, under a seccomp supervisor for `trapped`. */
 export async function startExact(words: readonly string[], trapped: Map<number, number[]>): Promise<ExactChild> {
+  blockingStdio();
   const child = spawn(process.execPath, [stubPath(), [...trapped.keys()].join(','), ...words], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
   const report = child.stdio[4] as NodeJS.ReadableStream;
   const line = await new Promise<string>((resolve) => {

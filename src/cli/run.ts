@@ -11,7 +11,7 @@ import { createJsonPrinter, createTextPrinter, type Printer } from '../output/in
 import { installCleanup, releaseAll } from '../runtime/cleanup.js';
 import { type ExactChild, startExact, trappedSyscalls } from '../capture/exact.js';
 import { Session } from '../runtime/session.js';
-import { errnoMessage, errnoName } from '../sys/index.js';
+import { blockingStdio, errnoMessage, errnoName } from '../sys/index.js';
 import { strftime } from './strftime.js';
 import { CliError, privilegeProblem } from './errors.js';
 
@@ -87,6 +87,7 @@ export async function runScript(o: RunOptions): Promise<number> {
     const words = splitCommand(o.command);
     if (words.length === 0) throw new CliError('-c needs a command');
     // The child waits on fd 3 until the probes are attached, then becomes the command (same pid).
+    blockingStdio();
     child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec "$0" "$@"', ...words], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
     const gate = child.stdio[3] as NodeJS.WritableStream;
     release = () => gate.end('\n');

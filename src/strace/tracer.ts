@@ -8,6 +8,7 @@ import { delimiter, join } from 'node:path';
 import { attachTracepoint, type Link } from '../attach/index.js';
 import { type Collection, loadCollection } from '../loader/index.js';
 import { RingBufferReader, sumPerCpuCounter } from '../runtime/ringbuf.js';
+import { blockingStdio } from '../sys/index.js';
 import { decodeRecord } from './events.js';
 import type { StatusFilter } from './filter.js';
 import { TracePrinter } from './printer.js';
@@ -115,6 +116,7 @@ export async function runTrace(o: TraceOptions): Promise<number> {
     if (path) {
       // The child waits on fd 3 until the probes are attached, closes it, then becomes the command (same pid):
       // its pid is armed in `pids` and becomes traced at its execve.
+      blockingStdio();
       child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec 3<&-; exec "$0" "$@"', path, ...o.command!.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env });
       const c = child;
       exited = new Promise((resolve) => c.on('exit', (code, signal) => resolve({ code, signal })));

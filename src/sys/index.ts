@@ -13,6 +13,7 @@ export { EAGAIN, EINVAL, ENOENT, ENOSPC, EOPNOTSUPP, EPERM, errnoMessage, errnoN
 export { closeAllFds, Fd, liveFds, type FdKind } from './fd.js';
 export { listObjects, linkInfo, mapInfo, progInfo, type LinkInfo, type MapInfo, type ProgInfo } from './info.js';
 export { MappedRegion, mmapFd } from './mmap.js';
+export { blockingStdio } from './stdio.js';
 export { mountFs } from './mount.js';
 export { encodePerfEventAttr, ioctl, perfEventOpen, type PerfEventAttr } from './perf.js';
 export {
