@@ -7,12 +7,11 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { type CompiledScript, compile, statementAt } from '../codegen/index.js';
 import { VerifierError } from '../loader/index.js';
 import { hostKernelInfo } from '../kernel/host-info.js';
-import { createJsonPrinter, createTextPrinter, type Printer } from '../output/index.js';
+import { createJsonPrinter, createTextPrinter, type Printer, strftime } from '../output/index.js';
 import { installCleanup, releaseAll } from '../runtime/cleanup.js';
 import { type ExactChild, startExact, trappedSyscalls } from '../capture/exact.js';
 import { Session } from '../runtime/session.js';
 import { blockingStdio, errnoMessage, errnoName } from '../sys/index.js';
-import { strftime } from './strftime.js';
 import { CliError, privilegeProblem } from './errors.js';
 
 /** Options of a script run (bpftrace's flags). */

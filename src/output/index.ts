@@ -13,6 +13,8 @@ export type { PrintfOptions } from './printf-format.js';
 export { checkPrintfArgs, parsePrintfFormat } from './printf-parse.js';
 export type { ParsedPrintf, PrintfArgClass, PrintfArgType, PrintfCheckOptions, PrintfSpec } from './printf-parse.js';
 export { stackText, valuePieces, valueText } from './render-text.js';
+export { strftime, strftimeNs } from './strftime.js';
+export { AF_INET, AF_INET6, inetText } from './inet.js';
 export type { Piece, TextOptions } from './render-text.js';
 export { DEFAULT_FLAGS, pad, putFloat, putInteger } from './stream-format.js';
 export type { StreamFlags } from './stream-format.js';

@@ -4,7 +4,10 @@
  *
  *   int                  sizeOf(type) bytes, little-endian, signed per `type.signed`
  *   bool                 1 byte, non-zero is true
- *   pointer ksym usym    8 bytes (an address); stack: 8 bytes (a stack id)
+ *   pointer ksym usym    8 bytes (an address)
+ *   stack                8 bytes: s32 stack id (negative: get_stackid failed, -errno), u32 pid (ustack)
+ *   timestamp            8 bytes: nanoseconds on the clock of `nsecs`, printed with its strftime format
+ *   inet                 u64 address family, then 16 address bytes (4 used for AF_INET)
  *   string               `size` bytes, cut at the first NUL; with no NUL in all `size` bytes it was truncated
  *                        and gets bpftrace's trailer (`..`), as bpftrace 0.26's format() in types_format.cpp
  *   buffer               u32 length, then `size` bytes
@@ -27,7 +30,7 @@
  */
 import type { FormatEvent, RecordArg } from '../codegen/resources.js';
 import type { ParsedPrintf, PrintfOptions, StackValue, Value, ValueKind } from '../output/index.js';
-import { formatPrintf, parsePrintfFormat } from '../output/index.js';
+import { formatPrintf, inetText, parsePrintfFormat, strftimeNs } from '../output/index.js';
 import type { RecordField, Type } from '../types/types.js';
 import { sizeOf } from '../types/types.js';
 
@@ -35,8 +38,10 @@ import { sizeOf } from '../types/types.js';
 export interface DecodeOptions {
   /** The symbol at a kernel (`user` false) or user address, for ksym/usym; undefined shows `0x<address>`. */
   readonly symbolize?: (address: bigint, user: boolean) => string | undefined;
-  /** The frames of a kstack/ustack id; without it a stack decodes with no frames. */
-  readonly stack?: (id: bigint, user: boolean) => StackValue;
+  /** The frames of a kstack/ustack value (`raw`: the 8 stored bytes); without it a stack decodes with no frames. */
+  readonly stack?: (raw: bigint, type: StackType) => StackValue;
+  /** Wall-clock nanoseconds since the Unix epoch at which `nsecs` read zero, for strftime() values. */
+  readonly clockOffsetNs?: bigint;
   /** Appended to strings that fill their buffer with no NUL (bpftrace's str_trunc_trailer; default `..`). */
   readonly truncTrailer?: string;
 }
@@ -96,6 +101,24 @@ export function readInt(view: DataView, offset: number, size: number, signed: bo
 }
 
 type IntType = Extract<Type, { kind: 'int' }>;
+/** The type of a kstack/ustack value. */
+export type StackType = Extract<Type, { kind: 'stack' }>;
+
+let defaultClockOffset: bigint | undefined;
+
+/**
+ * Wall-clock ns at which CLOCK_MONOTONIC (the clock of siesta's `nsecs`, bpf_ktime_get_ns) read zero. Read
+ * from performance.timeOrigin + performance.now() (microsecond precision) beside process.hrtime, which is
+ * CLOCK_MONOTONIC; it equals CLOCK_BOOTTIME's offset unless the machine was suspended.
+ */
+export function monotonicClockOffsetNs(): bigint {
+  if (defaultClockOffset === undefined) {
+    const mono = process.hrtime.bigint();
+    const wall = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+    defaultClockOffset = wall - mono;
+  }
+  return defaultClockOffset;
+}
 
 function intValue(v: bigint, t: IntType): Value {
   const bits = (t.size * 8) as 8 | 16 | 32 | 64;
@@ -166,9 +189,13 @@ export function decodeValue(view: DataView, offset: number, type: Type, options:
       return { kind: 'symbolic', symbol: options.symbolize?.(a, type.kind === 'usym') ?? addressText(a), numeric: a };
     }
     case 'stack': {
-      const id = readInt(view, offset, 8, true);
-      return options.stack?.(id, type.user) ?? { kind: 'stack', user: type.user, mode: 'bpftrace', frames: [] };
+      const raw = readUint(view, offset, 8);
+      return options.stack?.(raw, type) ?? { kind: 'stack', user: type.user, mode: type.mode ?? 'bpftrace', frames: [] };
     }
+    case 'timestamp':
+      return { kind: 'string', value: strftimeNs(type.format, readUint(view, offset, 8), options.clockOffsetNs ?? monotonicClockOffsetNs()) };
+    case 'inet':
+      return { kind: 'string', value: inetText(Number(readUint(view, offset, 8) & 0xffffn), bytesAt(view, offset + 8, 16)) };
     case 'record': {
       if (type.fields === null) return { kind: 'buffer', bytes: bytesAt(view, offset, type.size) };
       return { kind: 'record', fields: type.fields.map((f) => ({ name: f.name, value: decodeField(view, offset, f, options) })) };
@@ -194,6 +221,7 @@ export function valueKindOf(type: Type): ValueKind {
     case 'record': return type.fields === null ? 'buffer' : 'record';
     case 'agg': return 'int';
     case 'unknown': return 'none';
+    case 'timestamp': case 'inet': return 'string';
     default: return type.kind;
   }
 }

@@ -35,14 +35,28 @@ export type Type =
   /** Kernel or user symbol (an address printed as a name). */
   | { kind: 'ksym' }
   | { kind: 'usym' }
-  /** A stack id (kstack/ustack), printed by the runtime. */
-  | { kind: 'stack'; user: boolean }
+  /**
+   * A stack (kstack/ustack): 8 bytes, the get_stackid() result in the low 32 bits (negative: -errno) and, for
+   * user stacks, the process id in the high 32 bits (user frames are symbolised in that process's mappings).
+   * `limit` frames are kept (the stack map's depth); `mode` is how it prints. Symbolised by the runtime.
+   */
+  | { kind: 'stack'; user: boolean; mode?: StackMode; limit?: number }
+  /** `strftime(format, ns)`: nanoseconds since boot, printed as wall-clock time with `format` by the runtime. */
+  | { kind: 'timestamp'; format: string }
+  /** `ntop()`: an address family (u64: AF_INET or AF_INET6) then 16 address bytes, printed as text by the runtime. */
+  | { kind: 'inet' }
   /** Aggregation values, only as map values. */
   | { kind: 'agg'; fn: AggFn; valueType?: Type; lhist?: { min: number; max: number; step: number } }
   /** Statement-only calls (printf, exit...). */
   | { kind: 'none' }
   /** Not yet known (a map read before any assignment is seen). */
   | { kind: 'unknown' };
+
+/** How a stack prints (bpftrace's StackMode): symbolised frames, perf's layout, or bare addresses. */
+export type StackMode = 'bpftrace' | 'perf' | 'raw';
+
+/** Frames kept by kstack/ustack without a limit (the kernel's default perf_event_max_stack). */
+export const DEFAULT_STACK_LIMIT = 127;
 
 /** Aggregation functions: per-CPU map values combined by the runtime. */
 export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'stats' | 'hist' | 'lhist';
@@ -94,7 +108,8 @@ export function sizeOf(t: Type): number {
     case 'record': return t.size;
     case 'array': return sizeOf(t.elem) * t.len;
     case 'tuple': return t.size;
-    case 'stack': return 8;
+    case 'stack': case 'timestamp': return 8;
+    case 'inet': return 24;
     case 'agg': return 8;
     case 'none': case 'unknown': return 0;
   }
@@ -106,7 +121,7 @@ export function alignOf(t: Type): number {
     case 'int': return t.size;
     case 'bool': case 'string': return 1;
     case 'buffer': return 4;
-    case 'pointer': case 'ksym': case 'usym': case 'stack': case 'agg': return 8;
+    case 'pointer': case 'ksym': case 'usym': case 'stack': case 'agg': case 'timestamp': case 'inet': return 8;
     case 'record': return t.fields ? Math.min(8, Math.max(1, ...t.fields.map((f) => alignOf(f.type)))) : 8;
     case 'array': return alignOf(t.elem);
     case 'tuple': return Math.max(1, ...t.elems.map(alignOf));
@@ -130,7 +145,8 @@ export function tuple(elems: Type[]): Type {
 
 /** True for types held in one register (integers, bools, pointers, symbols). */
 export function isScalar(t: Type): boolean {
-  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'ksym' || t.kind === 'usym' || t.kind === 'stack';
+  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'ksym' || t.kind === 'usym' || t.kind === 'stack' ||
+    t.kind === 'timestamp';
 }
 
 /** True for integer-like types usable in arithmetic. */
@@ -152,6 +168,8 @@ export function typeName(t: Type): string {
     case 'ksym': return 'ksym_t';
     case 'usym': return 'usym_t';
     case 'stack': return t.user ? 'ustack' : 'kstack';
+    case 'timestamp': return 'timestamp';
+    case 'inet': return 'inet';
     case 'agg': return `${t.fn}_t`;
     case 'none': return 'none';
     case 'unknown': return 'unknown';
@@ -172,6 +190,9 @@ export function sameType(a: Type, b: Type): boolean {
       return a.elems.length === bt.elems.length && a.elems.every((e, i) => sameType(e, bt.elems[i]!));
     }
     case 'agg': return a.fn === (b as typeof a).fn;
+    case 'stack': return a.user === (b as typeof a).user && (a.mode ?? 'bpftrace') === ((b as typeof a).mode ?? 'bpftrace') &&
+      (a.limit ?? DEFAULT_STACK_LIMIT) === ((b as typeof a).limit ?? DEFAULT_STACK_LIMIT);
+    case 'timestamp': return a.format === (b as typeof a).format;
     default: return true;
   }
 }

@@ -69,7 +69,7 @@ describe('decodeValue', () => {
     assert.deepEqual(seen, [[0xffffffff81000010n, false]]);
 
     assert.deepEqual(decode(le(7, 8), { kind: 'stack', user: true }), { kind: 'stack', user: true, mode: 'bpftrace', frames: [] });
-    const stack = (id: bigint, user: boolean): Value & { kind: 'stack' } => ({ kind: 'stack', user, mode: 'raw', frames: [{ address: id }] });
+    const stack = (id: bigint, t: { user: boolean }): Value & { kind: 'stack' } => ({ kind: 'stack', user: t.user, mode: 'raw', frames: [{ address: id }] });
     assert.deepEqual(decodeValue(dv(le(7, 8)), 0, { kind: 'stack', user: false }, { stack }), { kind: 'stack', user: false, mode: 'raw', frames: [{ address: 7n }] });
   });
 

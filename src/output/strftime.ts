@@ -1,4 +1,7 @@
-/** strftime for time(): the conversions bpftrace scripts use, in local time. */
+/**
+ * C strftime for time() and strftime(): the conversions bpftrace scripts use, in local time, plus bpftrace's
+ * `%f` (microseconds, six digits). Shared by the CLI (time()) and the decoder (strftime() values).
+ */
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -7,8 +10,11 @@ function p2(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** Formats `d` with C strftime conversions (%H %M %S %Y %m %d %y %j %a %A %b %B %e %p %I %T %D %F %s %%). */
-export function strftime(fmt: string, d: Date): string {
+/**
+ * Formats `d` with C strftime conversions (%H %M %S %Y %m %d %y %j %a %A %b %B %e %p %I %T %D %F %s %%) and
+ * bpftrace's %f; `micros` is the microsecond within the second (Date holds only milliseconds).
+ */
+export function strftime(fmt: string, d: Date, micros: number = d.getMilliseconds() * 1000): string {
   return fmt.replace(/%([a-zA-Z%])/g, (_, c: string) => {
     switch (c) {
       case 'H': return p2(d.getHours());
@@ -30,10 +36,21 @@ export function strftime(fmt: string, d: Date): string {
       case 'D': return `${p2(d.getMonth() + 1)}/${p2(d.getDate())}/${p2(d.getFullYear() % 100)}`;
       case 'F': return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}`;
       case 's': return String(Math.floor(d.getTime() / 1000));
+      case 'f': return String(micros).padStart(6, '0');
       case 'n': return '\n';
       case 't': return '\t';
       case '%': return '%';
       default: return `%${c}`;
     }
   });
+}
+
+/**
+ * `strftime(fmt, ns)` of a timestamp `ns` nanoseconds on the clock whose zero is `epochOffsetNs` nanoseconds
+ * after the Unix epoch (the wall-clock time at which that clock read zero).
+ */
+export function strftimeNs(fmt: string, ns: bigint, epochOffsetNs: bigint): string {
+  const wall = ns + epochOffsetNs;
+  const ms = wall / 1_000_000n;
+  return strftime(fmt, new Date(Number(ms)), Number((((wall % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n) / 1000n));
 }
