@@ -46,12 +46,14 @@ export function decodeRecord(view: DataView, offset: number, bufSize: number): T
   const flags = view.getUint32(offset + 84, true);
   const reread = { str0: (flags & 1) !== 0, str1: (flags & 2) !== 0, inbuf: (flags & 4) !== 0, outbuf: (flags & 8) !== 0 };
   const prov: Provenance = kind === 'enter' ? 'exact' : 'exit';
+  // Captures are packed after the header, each as long as its (positive) read result.
+  const size = (len: number, max: number): number => (len > 0 ? Math.min(len, max) : 0);
+  const at1 = offset + RECORD_HEADER + size(len0, STR_SIZE);
+  const atBuf = at1 + size(len1, STR_SIZE);
   const str: [Capture | null, Capture | null] = [null, null];
   if (len0 !== 0 || reread.str0) str[0] = capture(view, offset + RECORD_HEADER, STR_SIZE, len0, prov, true);
-  if (len1 !== 0 || reread.str1) str[1] = capture(view, offset + RECORD_HEADER + STR_SIZE, STR_SIZE, len1, prov, true);
-  const buf = blen !== 0 || reread.inbuf || reread.outbuf
-    ? capture(view, offset + RECORD_HEADER + 2 * STR_SIZE, bufSize, blen, prov, false)
-    : null;
+  if (len1 !== 0 || reread.str1) str[1] = capture(view, at1, STR_SIZE, len1, prov, true);
+  const buf = blen !== 0 || reread.inbuf || reread.outbuf ? capture(view, atBuf, bufSize, blen, prov, false) : null;
   return {
     kind, tid: view.getUint32(offset + 4, true), tgid: view.getUint32(offset + 8, true), nr: view.getUint32(offset + 12, true),
     ns: view.getBigUint64(offset + 16, true), args, str, buf, reread,

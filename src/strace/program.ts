@@ -6,18 +6,24 @@
  *   pids      hash  u32 tid → u32 state (1 = armed: waiting for the command's execve; 2 = traced)
  *   sysinfo   array u32 nr  → CaptureSpec (12 bytes, below): what to capture for each syscall
  *   inflight  lru_hash u32 tid → { u32 nr, u32 retry, u64 args[6] } (56 bytes): entry state for the exit
- *   events    ringbuf of records (full mode), submitted with BPF_RB_NO_WAKEUP (batched wake-ups)
+ *   events    ringbuf of records (full mode), written with BPF_RB_NO_WAKEUP (batched wake-ups)
+ *   scratch   percpu_array, one record of the largest size: records are built here, then copied out at
+ *             their real length with bpf_ringbuf_output (a ring-buffer reservation must be a constant size)
  *   drops     percpu_array u64: records lost because the ring buffer was full
  *   start     lru_hash u32 tid → u64 entry ns (-c mode)
  *   counts    percpu_hash u32 nr → { u64 calls, u64 errors, u64 ns } (-c mode: aggregated in the kernel)
  *
- * Record (full mode), little-endian, RECORD_HEADER + 2 * STR_SIZE + bufSize bytes:
+ * Record (full mode), little-endian, RECORD_HEADER bytes then the captures packed back to back:
  *
  *    0 u32 kind (1 entry, 2 exit)   4 u32 tid   8 u32 tgid   12 u32 nr   16 u64 ktime ns
  *   24 u64 args[6]   (exit: args[0] = return value)
  *   72 s32 len0   76 s32 len1   80 s32 buflen      (bpf_probe_read_user(_str) results: bytes, or -errno)
  *   84 u32 flags   bit0/1/2: str0/str1/input buffer re-read at exit; bit3: output buffer read at exit
- *   88 str0[STR_SIZE]   88+STR_SIZE str1[STR_SIZE]   88+2*STR_SIZE buf[bufSize]
+ *   88 str0[max(len0, 0)]   str1[max(len1, 0)]   buf[max(buflen, 0)]
+ *
+ * So an openat entry of a 20-byte path is 109 bytes and an exit without captures 88, where a fixed layout
+ * needs RECORD_HEADER + 2 * STR_SIZE + bufSize (860 with the default -s 32): the ring buffer holds 8 times
+ * more calls while the consumer is behind.
  *
  * sysinfo value (CaptureSpec): u8 str0, u8 str1, u8 inPtr, u8 inLenArg, u16 inFixed, u8 outPtr, u8 outKind,
  * u16 outFixed, u16 pad (argument indexes; 0xff = none).
@@ -56,7 +62,7 @@ export interface TraceProgramOptions {
   ringSize?: number;
 }
 
-/** Record size for a buffer size. */
+/** The largest record for a buffer size. */
 export function recordSize(bufSize: number): number {
   return RECORD_HEADER + 2 * STR_SIZE + bufSize;
 }
@@ -104,14 +110,64 @@ function argPtr(base: Reg, argsOff: number, infoOff: number, skip: string, dst: 
   ];
 }
 
-/** The sys_enter program of full mode. R6 ctx, R7 record, R8 sysinfo value, R9 scratch. */
-function enterFull(bufSize: number, recSize: number): Item[] {
-  const bufOff = RECORD_HEADER + 2 * STR_SIZE;
-  const code: Item[] = [mov64Reg(R6, R1), ...filter(true)];
-  code.push(
-    ldMapFd(R1, 'events'), mov64Imm(R2, recSize), mov64Imm(R3, 0), call('ringbuf_reserve'),
-    jmpImm('jeq', R0, 0, 'drop'),
+/** Stack slot of the record's write cursor: the offset where the next capture goes (spilled: bounds survive). */
+const CURSOR = -88;
+/** Stack slot of the scratch map's key (0). */
+const SCRATCH_KEY = -84;
+
+/** `R7 = this CPU's scratch record`, or return. */
+function scratchRecord(): Item[] {
+  return [
+    st(4, R10, SCRATCH_KEY, 0),
+    ldMapFd(R1, 'scratch'), mov64Reg(R2, R10), alu64Imm('add', R2, SCRATCH_KEY), call('map_lookup_elem'),
+    jmpImm('jeq', R0, 0, 'out'),
     mov64Reg(R7, R0),
+    st(8, R10, CURSOR, RECORD_HEADER),
+  ];
+}
+
+/**
+ * `R1 = R7 + cursor`, jumping to `skip` when the cursor is past `max` (it never is: the check gives the
+ * verifier the bound that proves the capture fits the scratch value).
+ */
+function atCursor(max: number, skip: string): Item[] {
+  return [
+    ldx(8, R1, R10, CURSOR),
+    jmpImm('jgt', R1, max, skip),
+    mov64Reg(R4, R7), alu64Reg('add', R4, R1), mov64Reg(R1, R4),
+  ];
+}
+
+/** `cursor += src` for a src the caller has bounded. */
+function advance(src: Reg): Item[] {
+  return [ldx(8, R1, R10, CURSOR), alu64Reg('add', R1, src), stx(8, R10, CURSOR, R1)];
+}
+
+/** A string read's result in R0 (bytes with the NUL, or -errno): `cursor += R0` when positive. */
+function advanceString(done: string): Item[] {
+  return [jmpImm('jsle', R0, 0, done), jmpImm('jgt', R0, STR_SIZE, done), ...advance(R0)];
+}
+
+/** Copies the first `cursor` bytes of the scratch record to the ring buffer; a full ring buffer counts a drop. */
+function output(recSize: number): Item[] {
+  return [
+    ldx(8, R3, R10, CURSOR),
+    jmpImm('jgt', R3, recSize, 'out'),
+    ldMapFd(R1, 'events'), mov64Reg(R2, R7), mov64Imm(R4, 1 /* BPF_RB_NO_WAKEUP */), call('ringbuf_output'),
+    jmpImm('jsge', R0, 0, 'out'),
+    ...dropCounter(),
+    ...OUT,
+  ];
+}
+
+/**
+ * The sys_enter program of full mode. R6 ctx, R7 scratch record, R8 sysinfo value, R9 scratch. The record is
+ * built in a per-CPU array value and copied out with bpf_ringbuf_output at its real length: a reservation has
+ * to be a constant size, and the largest record is ten times the usual one.
+ */
+function enterFull(bufSize: number, recSize: number): Item[] {
+  const code: Item[] = [mov64Reg(R6, R1), ...filter(true), ...scratchRecord()];
+  code.push(
     st(4, R7, 0, KIND_ENTER),
     stx(4, R7, 4, R9),
     mov64Reg(R1, R9), alu64Imm('rsh', R1, 32), stx(4, R7, 8, R1),
@@ -135,11 +191,14 @@ function enterFull(bufSize: number, recSize: number): Item[] {
     const skip = `str${i}_done`;
     code.push(
       ...argPtr(R7, 24, infoOff, skip, R3),
-      mov64Reg(R1, R7), alu64Imm('add', R1, RECORD_HEADER + i * STR_SIZE), mov64Imm(R2, STR_SIZE),
+      ...atCursor(RECORD_HEADER + i * STR_SIZE, skip), mov64Imm(R2, STR_SIZE),
       call('probe_read_user_str'),
       stx(4, R7, 72 + 4 * i, R0),
-      jmpImm('jsgt', R0, 0, skip),
+      jmpImm('jsgt', R0, 0, `str${i}_ok`),
       ldx(4, R1, R10, -60), alu64Imm('or', R1, 1 << i), stx(4, R10, -60, R1),
+      ja(skip),
+      label(`str${i}_ok`),
+      ...advanceString(skip),
       label(skip),
     );
   }
@@ -157,18 +216,19 @@ function enterFull(bufSize: number, recSize: number): Item[] {
     mov64Imm(R2, bufSize),
     label('in_read'),
     stx(4, R7, 80, R2),
-    mov64Reg(R1, R7), alu64Imm('add', R1, bufOff), mov64Reg(R3, R9),
+    mov64Reg(R8, R2),
+    ...atCursor(RECORD_HEADER + 2 * STR_SIZE, 'save'), mov64Reg(R2, R8), mov64Reg(R3, R9),
     call('probe_read_user'),
-    jmpImm('jeq', R0, 0, 'save'),
+    jmpImm('jeq', R0, 0, 'in_ok'),
     stx(4, R7, 80, R0),
     ldx(4, R1, R10, -60), alu64Imm('or', R1, 4), stx(4, R10, -60, R1),
+    ja('save'),
+    label('in_ok'),
+    ...advance(R8),
     label('save'),
     ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), mov64Reg(R3, R10), alu64Imm('add', R3, -64),
     mov64Imm(R4, 0), call('map_update_elem'),
-    mov64Reg(R1, R7), mov64Imm(R2, 1 /* BPF_RB_NO_WAKEUP */), call('ringbuf_submit'),
-    mov64Imm(R0, 0), exit(),
-    ...dropCounter(),
-    ...OUT,
+    ...output(recSize),
   );
   return code;
 }
@@ -184,19 +244,15 @@ function dropCounter(): Item[] {
 }
 
 /**
- * The sys_exit program of full mode. R6 ctx then sysinfo value, R7 record, R8 inflight value (or null), R9 scratch.
- * Strings and input buffers that could not be read at entry are read again now: the kernel has faulted their
- * pages in while running the call.
+ * The sys_exit program of full mode. R6 ctx then sysinfo value, R7 scratch record, R8 inflight value (or
+ * null), R9 scratch. Strings and input buffers that could not be read at entry are read again now: the kernel
+ * has faulted their pages in while running the call.
  */
 function exitFull(bufSize: number, recSize: number): Item[] {
-  const bufOff = RECORD_HEADER + 2 * STR_SIZE;
-  const code: Item[] = [mov64Reg(R6, R1), ...filter(false)];
+  const code: Item[] = [mov64Reg(R6, R1), ...filter(false), ...scratchRecord()];
   code.push(
     ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_lookup_elem'),
     mov64Reg(R8, R0),
-    ldMapFd(R1, 'events'), mov64Imm(R2, recSize), mov64Imm(R3, 0), call('ringbuf_reserve'),
-    jmpImm('jeq', R0, 0, 'drop'),
-    mov64Reg(R7, R0),
     st(4, R7, 0, KIND_EXIT),
     stx(4, R7, 4, R9),
     mov64Reg(R1, R9), alu64Imm('rsh', R1, 32), stx(4, R7, 8, R1),
@@ -214,21 +270,23 @@ function exitFull(bufSize: number, recSize: number): Item[] {
     jmpImm('jeq', R0, 0, 'del'),
     mov64Reg(R6, R0),
   );
-  // R8 = inflight (args at +8), R6 = sysinfo: argPtr reads sysinfo through R8, so swap roles via R9.
+  // R8 = inflight (args at +8), R6 = sysinfo.
   for (const [i, infoOff] of [[0, 0], [1, 1]] as const) {
     const skip = `rstr${i}_done`;
     code.push(
       ldx(4, R1, R8, 4), jmpImm('jset', R1, 1 << i, `rstr${i}`), ja(skip), label(`rstr${i}`),
       ...argIndex(R6, infoOff, skip),
       mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
-      mov64Reg(R1, R7), alu64Imm('add', R1, RECORD_HEADER + i * STR_SIZE), mov64Imm(R2, STR_SIZE),
+      ...atCursor(RECORD_HEADER + i * STR_SIZE, skip), mov64Imm(R2, STR_SIZE),
       call('probe_read_user_str'),
       stx(4, R7, 72 + 4 * i, R0),
       ldx(4, R1, R7, 84), alu64Imm('or', R1, 1 << i), stx(4, R7, 84, R1),
+      ...advanceString(skip),
       label(skip),
     );
   }
   // Output buffer (read data, stat): length = return value or fixed; else a retried input buffer.
+  // Either way R9 = the length (bounded by bufSize) and R3 = the user pointer.
   code.push(
     ldx(1, R1, R6, 7),
     jmpImm('jeq', R1, 0, 'retry_in'),
@@ -247,14 +305,8 @@ function exitFull(bufSize: number, recSize: number): Item[] {
     mov64Reg(R9, R2),
     ...argIndex(R6, 6, 'del'),
     mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
-    mov64Reg(R2, R9),
-    stx(4, R7, 80, R2),
-    mov64Reg(R1, R7), alu64Imm('add', R1, bufOff),
-    call('probe_read_user'),
     ldx(4, R1, R7, 84), alu64Imm('or', R1, 8), stx(4, R7, 84, R1),
-    jmpImm('jeq', R0, 0, 'del'),
-    stx(4, R7, 80, R0),
-    ja('del'),
+    ja('buf_read'),
     label('retry_in'),
     ldx(4, R1, R8, 4), jmpImm('jset', R1, 4, 'rin'), ja('del'), label('rin'),
     ldx(1, R1, R6, 3),
@@ -270,21 +322,20 @@ function exitFull(bufSize: number, recSize: number): Item[] {
     mov64Reg(R9, R2),
     ...argIndex(R6, 2, 'del'),
     mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
-    mov64Reg(R2, R9),
-    stx(4, R7, 80, R2),
-    mov64Reg(R1, R7), alu64Imm('add', R1, bufOff),
-    call('probe_read_user'),
     ldx(4, R1, R7, 84), alu64Imm('or', R1, 4), stx(4, R7, 84, R1),
-    jmpImm('jeq', R0, 0, 'del'),
+    label('buf_read'),
+    stx(4, R7, 80, R9),
+    ...atCursor(RECORD_HEADER + 2 * STR_SIZE, 'del'), mov64Reg(R2, R9),
+    call('probe_read_user'),
+    jmpImm('jeq', R0, 0, 'buf_ok'),
     stx(4, R7, 80, R0),
+    ja('del'),
+    label('buf_ok'),
+    ...advance(R9),
     label('del'),
     ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_delete_elem'),
     label('submit'),
-    mov64Reg(R1, R7), mov64Imm(R2, 1 /* BPF_RB_NO_WAKEUP */), call('ringbuf_submit'),
-    mov64Imm(R0, 0), exit(),
-    ...dropCounter(),
-    ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_delete_elem'),
-    ...OUT,
+    ...output(recSize),
   );
   return code;
 }
@@ -371,6 +422,7 @@ export function traceCollection(o: TraceProgramOptions): CollectionSpec {
       { name: 'inflight', kind: 'lru_hash', keySize: 4, valueSize: 56, maxEntries: 8192 },
       { name: 'events', kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: o.ringSize ?? 1 << 24 },
       { name: 'drops', kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 },
+      { name: 'scratch', kind: 'percpu_array', keySize: 4, valueSize: rec, maxEntries: 1 },
     );
     programs.push(
       { name: 'sys_enter', kind: 'tracepoint', code: link(enterFull(o.bufSize, rec), 'sys_enter'), license: 'GPL' },
