@@ -9,7 +9,17 @@ import {
   O__TMPFILE, O_CREAT, RESOLVE_FLAGS,
 } from './flags.js';
 import { type HexMode, quoteBuffer, quoteString } from './quote.js';
+import {
+  countDirents, formatCloneArgs, formatIovecs, formatPollfds, formatPollRevents, formatRlimit, formatSigaction,
+  formatSockaddr, formatStatx, formatTermios, formatTimespec, formatUtsname, formatWinsize, sockaddrLength,
+} from './structs.js';
 import { type ArgSpec, argPhase, captureSpec, type SyscallSpec } from './syscalls.js';
+import {
+  ADDRESS_FAMILIES, ARCH_PRCTL_CODES, CLOCKS, FACCESSAT_FLAGS, FCNTL_CMDS, FD_FLAGS, formatCloneFlags, formatEnum,
+  formatFdFlags, formatFutexOp, formatSignal, formatSigset, formatSockProtocol, formatSockType, formatStatxFlags,
+  formatStatxMask, formatWaitStatus, futexCmd, GRND_FLAGS, IOCTL_REQUESTS, MSG_FLAGS, RLIMIT_RESOURCES, SEALS,
+  SIGPROCMASK_HOW, SOCK_FLAGS, TIMER_FLAGS, WAIT_OPTIONS, WHENCE,
+} from './xlat.js';
 
 /** Options of decoding (strace's -s, -x/-xx, and what siesta knows of the command it started). */
 export interface DecodeOptions {
@@ -126,11 +136,193 @@ function decodeArg(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall, 
       if (o.exec && o.exec.tgid === call.tgid && spec.name === 'execve') return { text: quoteArgv(o.exec.argv, o) };
       return { text: ptr(v) };
     }
+    default: return decodeMore(spec, a, i, call, o);
   }
+}
+
+/** The bytes captured at entry for argument `i` (null when another argument has the input capture). */
+function entryBytes(spec: SyscallSpec, i: number, call: SyscallCall): Capture | null {
+  return captureSpec(spec).inPtr === i && call.inbuf && call.inbuf.result >= 0 ? call.inbuf : null;
+}
+
+/** The bytes captured at exit for argument `i` (null unless the call succeeded and they were read). */
+function exitBytes(spec: SyscallSpec, i: number, call: SyscallCall): Capture | null {
+  if (!call.exit || failed(call) || captureSpec(spec).outPtr !== i) return null;
+  const c = call.exit.outbuf;
+  return c && c.result >= 0 ? c : null;
+}
+
+type Decoded = { text: string; provenance?: Provenance } | null;
+
+/** A struct read at entry: decoded when at least `min` bytes were captured, else the address (lost). */
+function inStruct(spec: SyscallSpec, i: number, call: SyscallCall, min: number, f: (b: Uint8Array) => string): Decoded {
+  const v = call.args[i] ?? 0n;
+  if (v === 0n) return { text: 'NULL' };
+  const c = entryBytes(spec, i, call);
+  if (!c || c.bytes.length < min) return { text: hex(v), provenance: 'lost' };
+  return { text: f(c.bytes), provenance: c.provenance };
+}
+
+/** A struct written by the kernel, read at exit: the address when the call failed or has not returned. */
+function outStruct(spec: SyscallSpec, i: number, call: SyscallCall, min: number, f: (b: Uint8Array) => string): Decoded {
+  const v = call.args[i] ?? 0n;
+  if (v === 0n) return { text: 'NULL' };
+  const c = exitBytes(spec, i, call);
+  if (!c || c.bytes.length < min) return { text: hex(v), ...(call.exit && !failed(call) ? { provenance: 'lost' as const } : {}) };
+  return { text: f(c.bytes), provenance: 'exit' };
+}
+
+const FCNTL_NO_ARG = new Set([1, 3, 9, 11, 1025, 1032, 1034]);
+const FCNTL_INT_ARG = new Set([0, 8, 10, 1024, 1026, 1030, 1031]);
+
+/** ioctl requests whose argument is an int the kernel reads (`[1]`) or writes (`[0]`), or a winsize/termios. */
+const IOCTL_INT_IN = new Set([0x5421, 0x5452, 0x40045431, 0x5410]);
+const IOCTL_INT_OUT = new Set([0x541b, 0x80045430, 0x540f, 0x5429]);
+
+function int32(b: Uint8Array): string {
+  return `[${new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true)}]`;
+}
+
+/** Kinds beyond the file ones: descriptors, sockets, signals, processes, time, futexes and their structs. */
+function decodeMore(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall, o: DecodeOptions): Decoded {
+  const v = call.args[i] ?? 0n;
+  const arg = (k: number): bigint => call.args[k] ?? 0n;
+  switch (a.kind) {
+    case 'off': return { text: String(BigInt.asIntN(64, v)) };
+    case 'fd_flags': return { text: formatFdFlags(s32(v)) };
+    case 'whence': return { text: formatEnum(s32(v), WHENCE, 'SEEK_', true) };
+    case 'fcntl_cmd': return { text: formatEnum(s32(v), FCNTL_CMDS, 'F_') };
+    case 'fcntl_arg': {
+      const cmd = s32(arg(1));
+      if (FCNTL_NO_ARG.has(cmd)) return null;
+      if (FCNTL_INT_ARG.has(cmd)) return { text: String(s32(v)) };
+      if (cmd === 2) return { text: formatFlags(s32(v), FD_FLAGS) };
+      if (cmd === 4) return { text: formatOpenFlags(s32(v)) };
+      if (cmd === 1033) return { text: formatFlags(s32(v), SEALS) };
+      if (FCNTL_CMDS.some(([c]) => c === cmd)) return { text: ptr(v) };
+      return { text: v === 0n ? '0' : hex(v) };
+    }
+    case 'sock_domain': return { text: formatEnum(s32(v), ADDRESS_FAMILIES, 'AF_', true) };
+    case 'sock_type': return { text: formatSockType(s32(v)) };
+    case 'sock_proto': return { text: formatSockProtocol(s32(arg(0)), s32(v)) };
+    case 'sock_flags': return { text: formatFlags(s32(v), SOCK_FLAGS) };
+    case 'msg_flags': return { text: formatFlags(s32(v), MSG_FLAGS) };
+    case 'signal': return { text: formatSignal(s32(v)) };
+    case 'sigprocmask_how': return { text: formatEnum(s32(v), SIGPROCMASK_HOW, 'SIG_', true) };
+    case 'wait_options': return { text: formatFlags(s32(v), WAIT_OPTIONS) };
+    case 'rlimit_resource': return { text: formatEnum(s32(v), RLIMIT_RESOURCES, 'RLIMIT_', true) };
+    case 'clockid': return { text: formatEnum(s32(v), CLOCKS, 'CLOCK_', true) };
+    case 'timer_flags': return { text: formatFlags(s32(v), TIMER_FLAGS) };
+    case 'grnd_flags': return { text: formatFlags(s32(v), GRND_FLAGS) };
+    case 'faccessat_flags': return { text: formatFlags(s32(v), FACCESSAT_FLAGS) };
+    case 'statx_flags': return { text: formatStatxFlags(s32(v)) };
+    case 'statx_mask': return { text: formatStatxMask(s32(v)) };
+    case 'ioctl_cmd': return { text: IOCTL_REQUESTS.find(([r]) => r === Number(BigInt.asUintN(32, v)))?.[1] ?? hex(BigInt.asUintN(32, v)) };
+    case 'ioctl_arg': {
+      const req = Number(BigInt.asUintN(32, arg(1)));
+      if (IOCTL_INT_IN.has(req)) return inStruct(spec, i, call, 4, int32);
+      if (IOCTL_INT_OUT.has(req)) return outStruct(spec, i, call, 4, int32);
+      if (req === 0x5414) return inStruct(spec, i, call, 8, formatWinsize);
+      if (req === 0x5413) return outStruct(spec, i, call, 8, formatWinsize);
+      if (req === 0x5401) return outStruct(spec, i, call, 16, formatTermios);
+      if (req >= 0x5402 && req <= 0x5404) return inStruct(spec, i, call, 16, formatTermios);
+      return { text: v === 0n ? '0' : hex(v) };
+    }
+    case 'arch_prctl_code': return { text: formatEnum(s32(v), ARCH_PRCTL_CODES, 'ARCH_') };
+    case 'arch_prctl_arg': {
+      const code = s32(arg(0));
+      if (code === 0x1003 || code === 0x1004) {
+        return outStruct(spec, i, call, 8, (b) => `[${hex(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true))}]`);
+      }
+      return { text: v === 0n ? '0' : hex(v) };
+    }
+    case 'futex_op': return { text: formatFutexOp(s32(v)) };
+    case 'futex_arg':
+    case 'futex_timeout': return futexArg(spec, i, call);
+    case 'clone_flags': return { text: formatCloneFlags(v) };
+    case 'clone_arg': return { text: ptr(v) };
+    case 'clone_args': return inStruct(spec, i, call, 64, formatCloneArgs);
+    case 'sockaddr': {
+      const len = s32(arg(a.lenArg ?? i + 1));
+      return inStruct(spec, i, call, Math.min(2, len), (b) => formatSockaddr(b, len));
+    }
+    case 'sockaddr_out': return outStruct(spec, i, call, 2, (b) => formatSockaddr(b, sockaddrLength(b) ?? b.length));
+    case 'addrlen': {
+      if (v === 0n) return { text: 'NULL' };
+      const c = entryBytes(spec, i, call);
+      if (!c || c.bytes.length < 4) return { text: hex(v), provenance: 'lost' };
+      const before = new DataView(c.bytes.buffer, c.bytes.byteOffset, 4).getInt32(0, true);
+      const sa = exitBytes(spec, i - 1, call);
+      const after = sa ? sockaddrLength(sa.bytes) : null;
+      if (after === null || after === before) return { text: `[${before}]`, provenance: c.provenance };
+      return { text: `[${before} => ${Math.min(after, before)}]`, provenance: c.provenance };
+    }
+    case 'fd_pair': return outStruct(spec, i, call, 8, (b) => {
+      const d = new DataView(b.buffer, b.byteOffset, 8);
+      return `[${d.getInt32(0, true)}, ${d.getInt32(4, true)}]`;
+    });
+    case 'wait_status': {
+      if (call.exit && !failed(call) && BigInt.asIntN(64, call.exit.ret) === 0n) return { text: ptr(v) };
+      return outStruct(spec, i, call, 4, (b) => formatWaitStatus(new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true)));
+    }
+    case 'sigaction_in': return inStruct(spec, i, call, 32, formatSigaction);
+    case 'sigaction_out': return outStruct(spec, i, call, 32, formatSigaction);
+    case 'sigset_in': return inStruct(spec, i, call, 8, (b) => formatSigset(b.subarray(0, 8)));
+    case 'sigset_out': return outStruct(spec, i, call, 8, (b) => formatSigset(b.subarray(0, 8)));
+    case 'rlimit_in': return inStruct(spec, i, call, 16, formatRlimit);
+    case 'rlimit_out': return outStruct(spec, i, call, 16, formatRlimit);
+    case 'utsname': return outStruct(spec, i, call, 130, (b) => formatUtsname(b, o.hex));
+    case 'statx': return outStruct(spec, i, call, 48, formatStatx);
+    case 'timespec': return inStruct(spec, i, call, 16, formatTimespec);
+    case 'pollfd': return inStruct(spec, i, call, 8, (b) => formatPollfds(b, Number(BigInt.asUintN(32, arg(1)))));
+    case 'iovec': return inStruct(spec, i, call, 16, (b) => formatIovecs(b, Number(BigInt.asUintN(32, arg(2)))));
+    case 'random_buf': {
+      const c = exitBytes(spec, i, call);
+      if (!c || !call.exit) return { text: ptr(v), ...(call.exit && !failed(call) ? { provenance: 'lost' as const } : {}) };
+      return { text: quoteBuffer(c.bytes, Number(BigInt.asIntN(64, call.exit.ret)), o.strsize, 'all'), provenance: 'exit' };
+    }
+    case 'dirents': {
+      const c = exitBytes(spec, i, call);
+      const ret = call.exit ? Number(BigInt.asIntN(64, call.exit.ret)) : -1;
+      const count = c && c.bytes.length === ret ? countDirents(c.bytes) : null;
+      return count === null ? { text: ptr(v) } : { text: `${ptr(v)} /* ${count} entries */`, provenance: 'exit' };
+    }
+    default: return { text: v === 0n ? '0' : hex(v) };
+  }
+}
+
+/** futex's arguments after the op, as far as the op uses them (strace prints no more). */
+function futexArg(spec: SyscallSpec, i: number, call: SyscallCall): Decoded {
+  const op = s32(call.args[1] ?? 0n);
+  const cmd = futexCmd(op);
+  const v = call.args[i] ?? 0n;
+  // Per command: how many arguments after op are printed, and what argument 3 is.
+  const shown: Record<number, number> = { 0: 4, 1: 3, 2: 3, 3: 5, 4: 6, 5: 6, 6: 4, 7: 2, 8: 2, 9: 6, 10: 6, 11: 5, 12: 6, 13: 4 };
+  if (i >= (shown[cmd] ?? 6)) return null;
+  const timeoutAt3 = cmd === 0 || cmd === 9 || cmd === 11 || cmd === 6 || cmd === 13;
+  if (i === 2 && (cmd === 6 || cmd === 13)) return inStruct(spec, 3, call, 16, formatTimespec);
+  if (i === 3 && timeoutAt3) return inStruct(spec, i, call, 16, formatTimespec);
+  if (i === 3) return { text: String(s32(v)) };
+  if (i === 4) return { text: ptr(v) };
+  if (i === 5 && (cmd === 9 || cmd === 10)) return { text: s32(v) === -1 ? 'FUTEX_BITSET_MATCH_ANY' : hex(BigInt.asUintN(32, v)) };
+  if (i === 5) return { text: cmd === 5 ? hex(BigInt.asUintN(32, v)) : String(s32(v)) };
+  return { text: String(Number(BigInt.asUintN(32, v))) };
+}
+
+/** clone()'s arguments in strace's order (x86_64 passes flags, stack, parent_tid, child_tid, tls). */
+function decodeClone(call: SyscallCall): DecodedArg[] {
+  const [flags = 0n, stack = 0n, parentTid = 0n, childTid = 0n, tls = 0n] = call.args;
+  const f = Number(BigInt.asUintN(32, flags));
+  const out = [`child_stack=${ptr(stack)}`, `flags=${formatCloneFlags(flags)}`];
+  if (f & 0x100000) out.push(`parent_tid=${ptr(parentTid)}`);
+  if (f & 0x80000) out.push(`tls=${ptr(tls)}`);
+  if (f & (0x200000 | 0x1000000)) out.push(`child_tidptr=${ptr(childTid)}`);
+  return out.map((text, k) => ({ name: ['child_stack', 'flags'][k] ?? text.slice(0, text.indexOf('=')), text, phase: 'entry' as const }));
 }
 
 /** The decoded arguments of `call`, in order; arguments strace leaves out (open's mode without O_CREAT) are absent. */
 export function decodeArgs(spec: SyscallSpec, call: SyscallCall, o: DecodeOptions): DecodedArg[] {
+  if (spec.name === 'clone' && spec.args) return decodeClone(call);
   const out: DecodedArg[] = [];
   spec.decode.forEach((a, i) => {
     const d = decodeArg(spec, a, i, call, o);
@@ -144,12 +336,37 @@ export function decodeArgs(spec: SyscallSpec, call: SyscallCall, o: DecodeOption
 }
 
 /** The return value as strace prints it: `3`, `0x7f...`, `-1 ENOENT (No such file or directory)`, or `?`. */
-export function formatReturn(spec: SyscallSpec, ret: bigint | undefined): string {
+export function formatReturn(spec: SyscallSpec, ret: bigint | undefined, call?: SyscallCall): string {
   if (ret === undefined || spec.ret === 'none') return '?';
   const r = BigInt.asIntN(64, ret);
   if (r < 0n && r >= -4095n) return formatErrorReturn(Number(-r));
   if (spec.ret === 'hex') return hex(BigInt.asUintN(64, ret));
+  if (call) {
+    const more = returnDetail(spec, r, call);
+    if (more !== null) return more;
+  }
   return String(r);
+}
+
+/** Returns strace decorates: fcntl's flags, poll's revents, umask's octal mode. */
+function returnDetail(spec: SyscallSpec, r: bigint, call: SyscallCall): string | null {
+  switch (spec.name) {
+    case 'fcntl': {
+      const cmd = s32(call.args[1] ?? 0n);
+      if (cmd === 1 && r !== 0n) return `${hex(r)} (flags ${formatFlags(Number(r), FD_FLAGS)})`;
+      if (cmd === 3) return `${r === 0n ? '0' : hex(r)} (flags ${formatOpenFlags(Number(r))})`;
+      if (cmd === 1034 && r !== 0n) return `${hex(r)} (seals ${formatFlags(Number(r), SEALS)})`;
+      return null;
+    }
+    case 'umask': return formatMode(Number(r));
+    case 'poll':
+    case 'ppoll': {
+      const c = exitBytes(spec, 0, call);
+      if (!c) return r === 0n ? '0 (Timeout)' : null;
+      return `${r}${formatPollRevents(c.bytes, Number(BigInt.asUintN(32, call.args[1] ?? 0n)))}`;
+    }
+    default: return null;
+  }
 }
 
 /** The errno of a failed call, or undefined. */

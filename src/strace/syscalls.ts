@@ -8,7 +8,16 @@ import { SYSCALLS, type SyscallEntry } from './syscall-table.js';
 /** How one argument is printed. `path`/`str` are captured strings; `inbuf`/`outbuf`/structs are captured bytes. */
 export type ArgKind =
   | 'int' | 'uint' | 'hex' | 'ptr' | 'fd' | 'dirfd' | 'path' | 'str' | 'inbuf' | 'outbuf' | 'mode' | 'open_flags'
-  | 'open_mode' | 'access_mode' | 'mmap_prot' | 'mmap_flags' | 'at_flags' | 'open_how' | 'stat' | 'argv';
+  | 'open_mode' | 'access_mode' | 'mmap_prot' | 'mmap_flags' | 'at_flags' | 'open_how' | 'stat' | 'argv'
+  // Integers that name things: offsets, flags and enums of descriptors, sockets, signals, processes, futexes.
+  | 'off' | 'fd_flags' | 'fcntl_cmd' | 'fcntl_arg' | 'whence' | 'sock_domain' | 'sock_type' | 'sock_proto' | 'sock_flags'
+  | 'msg_flags' | 'signal' | 'sigprocmask_how' | 'wait_options' | 'rlimit_resource' | 'clockid' | 'timer_flags'
+  | 'ioctl_cmd' | 'arch_prctl_code' | 'futex_op' | 'futex_arg' | 'futex_timeout' | 'grnd_flags' | 'faccessat_flags' | 'statx_flags'
+  | 'statx_mask' | 'clone_flags' | 'clone_arg'
+  // Structs and arrays read at entry (`in`) or written by the kernel and read at exit (`out`); sizes in MEMORY.
+  | 'sockaddr' | 'sockaddr_out' | 'addrlen' | 'fd_pair' | 'wait_status' | 'sigaction_in' | 'sigaction_out' | 'sigset_in'
+  | 'sigset_out' | 'rlimit_in' | 'rlimit_out' | 'utsname' | 'statx' | 'timespec' | 'pollfd' | 'iovec' | 'ioctl_arg'
+  | 'arch_prctl_arg' | 'random_buf' | 'dirents' | 'clone_args';
 
 /** When the value of an argument is known: at entry, or only at exit (written by the kernel). */
 export type ArgPhase = 'entry' | 'exit';
@@ -52,6 +61,22 @@ export const STAT_SIZE = 144;
 /** sizeof(struct open_how) (linux/openat2.h, 5.6). */
 export const OPEN_HOW_SIZE = 24;
 
+/**
+ * User memory behind each kind of struct argument: `in` bytes read at entry, `out` bytes read at exit (after a
+ * successful call). A size of 0 means "from the length argument" (in) or "the return value" (out). The kernel
+ * programs capture one input and one output region per call: the first argument of each direction gets it.
+ * Arrays whose length is a count (pollfd, iovec) are read at a fixed size and shown up to what was read.
+ */
+export const MEMORY: Partial<Record<ArgKind, { in?: number; out?: number }>> = {
+  inbuf: { in: 0 }, outbuf: { out: 0 }, open_how: { in: OPEN_HOW_SIZE }, stat: { out: STAT_SIZE },
+  sockaddr: { in: 0 }, sockaddr_out: { out: 128 }, addrlen: { in: 4 }, fd_pair: { out: 8 }, wait_status: { out: 4 },
+  sigaction_in: { in: 32 }, sigaction_out: { out: 32 }, sigset_in: { in: 8 }, sigset_out: { out: 8 },
+  rlimit_in: { in: 16 }, rlimit_out: { out: 16 }, utsname: { out: 390 }, statx: { out: 256 }, timespec: { in: 16 },
+  futex_timeout: { in: 16 }, pollfd: { in: 64, out: 64 }, iovec: { in: 128 }, ioctl_arg: { in: 64, out: 64 },
+  arch_prctl_arg: { out: 8 }, random_buf: { out: 0 }, dirents: { out: 0 }, clone_args: { in: 0 },
+};
+
+
 const PATH_NAMES = new Set(['filename', 'pathname', 'path', 'oldname', 'newname', 'old', 'new', 'specialfile', 'library', 'oldpath', 'newpath', 'dev_name', 'dir_name', 'new_root', 'put_old', 'name']);
 
 /** Per-syscall overrides: argument index → kind (and length argument). */
@@ -66,7 +91,7 @@ const OVERRIDES: Record<string, Record<number, Omit<ArgSpec, 'name'>>> = {
   creat: { 1: { kind: 'mode' } },
   access: { 1: { kind: 'access_mode' } },
   faccessat: { 0: { kind: 'dirfd' }, 2: { kind: 'access_mode' } },
-  faccessat2: { 0: { kind: 'dirfd' }, 2: { kind: 'access_mode' }, 3: { kind: 'at_flags' } },
+  faccessat2: { 0: { kind: 'dirfd' }, 2: { kind: 'access_mode' }, 3: { kind: 'faccessat_flags' } },
   mmap: { 0: { kind: 'ptr' }, 2: { kind: 'mmap_prot' }, 3: { kind: 'mmap_flags' }, 4: { kind: 'fd' }, 5: { kind: 'hex' } },
   mprotect: { 0: { kind: 'ptr' }, 2: { kind: 'mmap_prot' } },
   munmap: { 0: { kind: 'ptr' } },
@@ -84,6 +109,54 @@ const OVERRIDES: Record<string, Record<number, Omit<ArgSpec, 'name'>>> = {
   readlink: { 1: { kind: 'outbuf' } },
   readlinkat: { 0: { kind: 'dirfd' }, 2: { kind: 'outbuf' } },
   execve: { 1: { kind: 'argv' }, 2: { kind: 'ptr' } },
+  lseek: { 1: { kind: 'off' }, 2: { kind: 'whence' } },
+  pipe: { 0: { kind: 'fd_pair' } },
+  pipe2: { 0: { kind: 'fd_pair' }, 1: { kind: 'fd_flags' } },
+  dup3: { 2: { kind: 'fd_flags' } },
+  fcntl: { 1: { kind: 'fcntl_cmd' }, 2: { kind: 'fcntl_arg' } },
+  ioctl: { 1: { kind: 'ioctl_cmd' }, 2: { kind: 'ioctl_arg' } },
+  socket: { 0: { kind: 'sock_domain' }, 1: { kind: 'sock_type' }, 2: { kind: 'sock_proto' } },
+  socketpair: { 0: { kind: 'sock_domain' }, 1: { kind: 'sock_type' }, 2: { kind: 'sock_proto' }, 3: { kind: 'fd_pair' } },
+  connect: { 1: { kind: 'sockaddr', lenArg: 2 } },
+  bind: { 1: { kind: 'sockaddr', lenArg: 2 } },
+  accept: { 1: { kind: 'sockaddr_out' }, 2: { kind: 'addrlen' } },
+  accept4: { 1: { kind: 'sockaddr_out' }, 2: { kind: 'addrlen' }, 3: { kind: 'sock_flags' } },
+  getsockname: { 1: { kind: 'sockaddr_out' }, 2: { kind: 'addrlen' } },
+  getpeername: { 1: { kind: 'sockaddr_out' }, 2: { kind: 'addrlen' } },
+  sendto: { 1: { kind: 'inbuf', lenArg: 2 }, 3: { kind: 'msg_flags' } },
+  recvfrom: { 1: { kind: 'outbuf' }, 3: { kind: 'msg_flags' } },
+  clone: { 0: { kind: 'clone_flags' }, 1: { kind: 'clone_arg' }, 2: { kind: 'clone_arg' }, 3: { kind: 'clone_arg' }, 4: { kind: 'clone_arg' } },
+  clone3: { 0: { kind: 'clone_args', lenArg: 1 } },
+  wait4: { 1: { kind: 'wait_status' }, 2: { kind: 'wait_options' } },
+  kill: { 1: { kind: 'signal' } },
+  tkill: { 1: { kind: 'signal' } },
+  tgkill: { 2: { kind: 'signal' } },
+  rt_sigaction: { 0: { kind: 'signal' }, 1: { kind: 'sigaction_in' }, 2: { kind: 'sigaction_out' } },
+  rt_sigprocmask: { 0: { kind: 'sigprocmask_how' }, 1: { kind: 'sigset_in' }, 2: { kind: 'sigset_out' } },
+  prlimit64: { 1: { kind: 'rlimit_resource' }, 2: { kind: 'rlimit_in' }, 3: { kind: 'rlimit_out' } },
+  getrlimit: { 0: { kind: 'rlimit_resource' }, 1: { kind: 'rlimit_out' } },
+  setrlimit: { 0: { kind: 'rlimit_resource' }, 1: { kind: 'rlimit_in' } },
+  uname: { 0: { kind: 'utsname' } },
+  statx: { 0: { kind: 'dirfd' }, 2: { kind: 'statx_flags' }, 3: { kind: 'statx_mask' }, 4: { kind: 'statx' } },
+  nanosleep: { 0: { kind: 'timespec' } },
+  clock_nanosleep: { 0: { kind: 'clockid' }, 1: { kind: 'timer_flags' }, 2: { kind: 'timespec' } },
+  poll: { 0: { kind: 'pollfd' } },
+  ppoll: { 0: { kind: 'pollfd' } },
+  readv: { 0: { kind: 'fd' }, 1: { kind: 'iovec' } },
+  writev: { 0: { kind: 'fd' }, 1: { kind: 'iovec' } },
+  preadv: { 0: { kind: 'fd' }, 1: { kind: 'iovec' } },
+  pwritev: { 0: { kind: 'fd' }, 1: { kind: 'iovec' } },
+  arch_prctl: { 0: { kind: 'arch_prctl_code' }, 1: { kind: 'arch_prctl_arg' } },
+  rseq: { 1: { kind: 'hex' }, 3: { kind: 'hex' } },
+  futex: { 1: { kind: 'futex_op' }, 2: { kind: 'futex_arg' }, 3: { kind: 'futex_timeout' }, 4: { kind: 'futex_arg' }, 5: { kind: 'futex_arg' } },
+  getrandom: { 0: { kind: 'random_buf' }, 2: { kind: 'grnd_flags' } },
+  umask: { 0: { kind: 'mode' } },
+  getdents64: { 1: { kind: 'dirents' } },
+};
+
+/** Arguments of syscalls the kernel has no tracepoint format for (their table entry has none). */
+const MISSING_ARGS: Record<string, SyscallEntry['args']> = {
+  uname: [{ name: 'name', type: 'struct new_utsname *' }],
 };
 
 const HEX_RET = new Set(['mmap', 'brk', 'mremap', 'shmat']);
@@ -102,14 +175,15 @@ function defaultKind(name: string, type: string): ArgKind {
 
 function specOf(e: SyscallEntry): SyscallSpec {
   const over = OVERRIDES[e.name] ?? {};
-  const args = e.args ?? Array.from({ length: 6 }, (_, i) => ({ name: `arg${i}`, type: 'unsigned long' }));
+  const known = e.args ?? MISSING_ARGS[e.name] ?? null;
+  const args = known ?? Array.from({ length: 6 }, (_, i) => ({ name: `arg${i}`, type: 'unsigned long' }));
   const decode = args.map((a, i): ArgSpec => {
     const o = over[i];
-    const kind = o?.kind ?? (e.args ? defaultKind(a.name, a.type) : 'hex');
+    const kind = o?.kind ?? (known ? defaultKind(a.name, a.type) : 'hex');
     return { name: a.name, kind, ...(o?.lenArg !== undefined ? { lenArg: o.lenArg } : {}) };
   });
   // fd arguments of *at() calls named `fd` that are really dirfds (newfstatat's is `dfd`, already a dirfd).
-  return { ...e, decode, ret: HEX_RET.has(e.name) ? 'hex' : NO_RET.has(e.name) ? 'none' : 'int' };
+  return { ...e, args: known, decode, ret: HEX_RET.has(e.name) ? 'hex' : NO_RET.has(e.name) ? 'none' : 'int' };
 }
 
 /** Every syscall's decoding, by number. */
@@ -123,7 +197,8 @@ export const SYSCALL_SLOTS = 512;
 
 /** The phase in which argument `a` is known. */
 export function argPhase(a: ArgSpec): ArgPhase {
-  return a.kind === 'outbuf' || a.kind === 'stat' ? 'exit' : 'entry';
+  const m = MEMORY[a.kind];
+  return (m?.out !== undefined && m.in === undefined) || a.kind === 'addrlen' || a.kind === 'ioctl_arg' ? 'exit' : 'entry';
 }
 
 /** What the kernel captures for a syscall. */
@@ -133,19 +208,18 @@ export function captureSpec(s: SyscallSpec): CaptureSpec {
     if (a.kind === 'path' || a.kind === 'str') {
       if (c.str0 === 0xff) c.str0 = i;
       else if (c.str1 === 0xff) c.str1 = i;
-    } else if (a.kind === 'inbuf' && c.inPtr === 0xff) {
+      return;
+    }
+    const m = MEMORY[a.kind];
+    if (m?.in !== undefined && c.inPtr === 0xff) {
       c.inPtr = i;
-      c.inLenArg = a.lenArg ?? 0xff;
-    } else if (a.kind === 'open_how' && c.inPtr === 0xff) {
-      c.inPtr = i;
-      c.inFixed = OPEN_HOW_SIZE;
-    } else if (a.kind === 'outbuf' && c.outPtr === 0xff) {
+      if (m.in === 0) c.inLenArg = a.lenArg ?? 0xff;
+      else c.inFixed = m.in;
+    }
+    if (m?.out !== undefined && c.outPtr === 0xff) {
       c.outPtr = i;
-      c.outKind = 1;
-    } else if (a.kind === 'stat' && c.outPtr === 0xff) {
-      c.outPtr = i;
-      c.outKind = 2;
-      c.outFixed = STAT_SIZE;
+      c.outKind = m.out === 0 ? 1 : 2;
+      c.outFixed = m.out;
     }
   });
   return c;
