@@ -299,6 +299,8 @@ function futexArg(spec: SyscallSpec, i: number, call: SyscallCall): Decoded {
   // Per command: how many arguments after op are printed, and what argument 3 is.
   const shown: Record<number, number> = { 0: 4, 1: 3, 2: 3, 3: 5, 4: 6, 5: 6, 6: 4, 7: 2, 8: 2, 9: 6, 10: 6, 11: 5, 12: 6, 13: 4 };
   if (i >= (shown[cmd] ?? 6)) return null;
+  // The bitset ops skip to val3: WAIT_BITSET after its timeout, WAKE_BITSET after val.
+  if ((cmd === 9 && i === 4) || (cmd === 10 && (i === 3 || i === 4))) return null;
   const timeoutAt3 = cmd === 0 || cmd === 9 || cmd === 11 || cmd === 6 || cmd === 13;
   if (i === 2 && (cmd === 6 || cmd === 13)) return inStruct(spec, 3, call, 16, formatTimespec);
   if (i === 3 && timeoutAt3) return inStruct(spec, i, call, 16, formatTimespec);

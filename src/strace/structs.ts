@@ -217,10 +217,11 @@ const IFLAGS: ReadonlyArray<readonly [number, string]> = [
 const OFLAGS: ReadonlyArray<readonly [number, string]> = [
   [1, 'OPOST'], [2, 'OLCUC'], [4, 'ONLCR'], [8, 'OCRNL'], [0x10, 'ONOCR'], [0x20, 'ONLRET'], [0x40, 'OFILL'], [0x80, 'OFDEL'],
 ];
+// strace prints IEXTEN before ECHOCTL (seen on a pty's TCGETS), not in value order.
 const LFLAGS: ReadonlyArray<readonly [number, string]> = [
   [1, 'ISIG'], [2, 'ICANON'], [4, 'XCASE'], [8, 'ECHO'], [0x10, 'ECHOE'], [0x20, 'ECHOK'], [0x40, 'ECHONL'],
-  [0x80, 'NOFLSH'], [0x100, 'TOSTOP'], [0x200, 'ECHOCTL'], [0x400, 'ECHOPRT'], [0x800, 'ECHOKE'], [0x1000, 'FLUSHO'],
-  [0x4000, 'PENDIN'], [0x8000, 'IEXTEN'], [0x10000, 'EXTPROC'],
+  [0x80, 'NOFLSH'], [0x100, 'TOSTOP'], [0x8000, 'IEXTEN'], [0x200, 'ECHOCTL'], [0x400, 'ECHOPRT'], [0x800, 'ECHOKE'],
+  [0x1000, 'FLUSHO'], [0x4000, 'PENDIN'], [0x10000, 'EXTPROC'],
 ];
 const BAUDS = [0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400];
 const BAUDS_EXT = [57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000];

@@ -249,3 +249,244 @@ describe('-e and command-line parsing', () => {
     assert.throws(() => parseTraceArgs(['-p', 'x']), /Invalid process id/);
   });
 });
+
+/** Little-endian bytes from a list of [size, value] fields. */
+function bytes(...fields: Array<[1 | 2 | 4 | 8, number | bigint]>): Uint8Array {
+  const out = new Uint8Array(fields.reduce((n, [size]) => n + size, 0));
+  const v = new DataView(out.buffer);
+  let off = 0;
+  for (const [size, value] of fields) {
+    if (size === 8) v.setBigUint64(off, BigInt.asUintN(64, BigInt(value)), true);
+    else if (size === 4) v.setUint32(off, Number(value) >>> 0, true);
+    else if (size === 2) v.setUint16(off, Number(value), true);
+    else v.setUint8(off, Number(value));
+    off += size;
+  }
+  return out;
+}
+
+/**
+ * One call as strace prints it (without the column padding): `args` are the raw registers, `inbuf`/`outbuf` the
+ * bytes the kernel programs captured at entry and at exit.
+ */
+function line(name: string, args: bigint[], ret: bigint, o: { inbuf?: Uint8Array; outbuf?: Uint8Array; str?: string } = {}): string {
+  const spec = SYSCALL_SPECS.get(nr(name))!;
+  const call = {
+    tid: 1, tgid: 1, nr: nr(name), args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6), enterNs: 0n,
+    str: [o.str === undefined ? null : cap(cstr(o.str)), null] as [Capture | null, Capture | null],
+    inbuf: o.inbuf ? cap(o.inbuf) : null,
+    exit: { ret: BigInt.asUintN(64, ret), ns: 1n, outbuf: o.outbuf ? cap(o.outbuf, 'exit') : null },
+  };
+  return `${name}(${decodeArgs(spec, call, { strsize: 32, hex: 'none' }).map((a) => a.text).join(', ')}) = ${formatReturn(spec, call.exit.ret, call)}`;
+}
+
+const P = 0x7ffe1000n;
+const neg = (v: number): bigint => BigInt.asUintN(64, BigInt(v));
+
+// Expected strings below are lines strace 6.1 printed on this VM for calls.c and for a second program making
+// the same calls with other arguments (pthread_create, posix_spawn, a pty, accept4 on loopback...).
+describe('strace decoders: memory and descriptors', () => {
+  it('mmap, mprotect, munmap, brk', () => {
+    assert.equal(line('mmap', [0x7fa4fd810000n, 110592n, 5n, 0x812n, 3n, 0x7000n], 0x7fa4fd810000n),
+      'mmap(0x7fa4fd810000, 110592, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3, 0x7000) = 0x7fa4fd810000');
+    assert.equal(line('mprotect', [0x7f45ad0c0000n, 4096n, 1n], 0n), 'mprotect(0x7f45ad0c0000, 4096, PROT_READ) = 0');
+    assert.equal(line('munmap', [0x7f45ad0c0000n, 8192n], 0n), 'munmap(0x7f45ad0c0000, 8192) = 0');
+    assert.equal(line('brk', [0n], 0x5565d66f8000n), 'brk(NULL) = 0x5565d66f8000');
+  });
+  it('pipe, pipe2 and socketpair print the descriptors written at exit; failures print the address', () => {
+    assert.equal(line('pipe', [P], 0n, { outbuf: bytes([4, 3], [4, 4]) }), 'pipe([3, 4]) = 0');
+    assert.equal(line('pipe2', [P, 0o2000000n], 0n, { outbuf: bytes([4, 3], [4, 4]) }), 'pipe2([3, 4], O_CLOEXEC) = 0');
+    assert.equal(line('pipe2', [P, 0o2044000n], 0n, { outbuf: bytes([4, 12], [4, 13]) }), 'pipe2([12, 13], O_NONBLOCK|O_DIRECT|O_CLOEXEC) = 0');
+    assert.equal(line('pipe2', [P, 0n], neg(-24)), 'pipe2(0x7ffe1000, 0) = -1 EMFILE (Too many open files)');
+    assert.equal(line('socketpair', [1n, 2n, 0n, P], 0n, { outbuf: bytes([4, 7], [4, 8]) }), 'socketpair(AF_UNIX, SOCK_DGRAM, 0, [7, 8]) = 0');
+  });
+  it('dup, dup2, dup3', () => {
+    assert.equal(line('dup', [5n], 6n), 'dup(5) = 6');
+    assert.equal(line('dup2', [5n, 10n], 10n), 'dup2(5, 10) = 10');
+    assert.equal(line('dup3', [5n, 11n, 0o2000000n], 11n), 'dup3(5, 11, O_CLOEXEC) = 11');
+  });
+  it('fcntl commands, their arguments and the flags they return', () => {
+    assert.equal(line('fcntl', [5n, 1n], 0n), 'fcntl(5, F_GETFD) = 0');
+    assert.equal(line('fcntl', [5n, 1n], 1n), 'fcntl(5, F_GETFD) = 0x1 (flags FD_CLOEXEC)');
+    assert.equal(line('fcntl', [5n, 2n, 1n], 0n), 'fcntl(5, F_SETFD, FD_CLOEXEC) = 0');
+    assert.equal(line('fcntl', [5n, 3n], 0x8000n), 'fcntl(5, F_GETFL) = 0x8000 (flags O_RDONLY|O_LARGEFILE)');
+    assert.equal(line('fcntl', [5n, 4n, 0o4000n], 0n), 'fcntl(5, F_SETFL, O_RDONLY|O_NONBLOCK) = 0');
+    assert.equal(line('fcntl', [7n, 4n, 0o4002n], 0n), 'fcntl(7, F_SETFL, O_RDWR|O_NONBLOCK) = 0');
+    assert.equal(line('fcntl', [5n, 1030n, 20n], 20n), 'fcntl(5, F_DUPFD_CLOEXEC, 20) = 20');
+    assert.equal(line('fcntl', [9n, 8n, 12n], 0n), 'fcntl(9, F_SETOWN, 12) = 0');
+    assert.equal(line('fcntl', [0n, 6n, 0n], neg(-14)), 'fcntl(0, F_SETLK, NULL) = -1 EFAULT (Bad address)');
+    assert.equal(line('fcntl', [1n, 1234n, 0n], neg(-22)), 'fcntl(1, 0x4d2 /* F_??? */, 0) = -1 EINVAL (Invalid argument)');
+  });
+  it('lseek whence and signed offsets', () => {
+    assert.equal(line('lseek', [5n, 5n, 0n], 5n), 'lseek(5, 5, SEEK_SET) = 5');
+    assert.equal(line('lseek', [5n, neg(-2), 2n], 34n), 'lseek(5, -2, SEEK_END) = 34');
+    assert.equal(line('lseek', [5n, 0n, 1n], 34n), 'lseek(5, 0, SEEK_CUR) = 34');
+  });
+  it('poll arrays at entry and their revents in the return', () => {
+    const fds = bytes([4, 3], [2, 1], [2, 0], [4, 4], [2, 4], [2, 0]);
+    const after = bytes([4, 3], [2, 1], [2, 0], [4, 4], [2, 4], [2, 4]);
+    assert.equal(line('poll', [P, 2n, 0n], 1n, { inbuf: fds, outbuf: after }),
+      'poll([{fd=3, events=POLLIN}, {fd=4, events=POLLOUT}], 2, 0) = 1 ([{fd=4, revents=POLLOUT}])');
+    assert.equal(line('poll', [P, 1n, 0n], 0n, { inbuf: fds, outbuf: fds }), 'poll([{fd=3, events=POLLIN}], 1, 0) = 0 (Timeout)');
+  });
+  it('readv/writev iovec arrays (shape: the buffers are not captured)', () => {
+    const iov = bytes([8, 0x1000], [8, 4], [8, 0x2000], [8, 6]);
+    assert.equal(line('readv', [5n, P, 2n], 10n, { inbuf: iov }), 'readv(5, [{iov_base=0x1000, iov_len=4}, {iov_base=0x2000, iov_len=6}], 2) = 10');
+    assert.equal(line('writev', [1n, P, 3n], 10n, { inbuf: iov }), 'writev(1, [{iov_base=0x1000, iov_len=4}, {iov_base=0x2000, iov_len=6}, ...], 3) = 10');
+  });
+  it('ioctl request names and int, winsize and termios arguments', () => {
+    assert.equal(line('ioctl', [3n, 0x541bn, P], 0n, { outbuf: bytes([4, 0]) }), 'ioctl(3, FIONREAD, [0]) = 0');
+    assert.equal(line('ioctl', [3n, 0x5421n, P], 0n, { inbuf: bytes([4, 1]) }), 'ioctl(3, FIONBIO, [1]) = 0');
+    assert.equal(line('ioctl', [9n, 0x80045430n, P], 0n, { outbuf: bytes([4, 0]) }), 'ioctl(9, TIOCGPTN, [0]) = 0');
+    assert.equal(line('ioctl', [3n, 0x5413n, 0x7ffe6d248450n], neg(-25)), 'ioctl(3, TIOCGWINSZ, 0x7ffe6d248450) = -1 ENOTTY (Inappropriate ioctl for device)');
+    const ws = bytes([2, 24], [2, 80], [2, 0], [2, 0]);
+    assert.equal(line('ioctl', [11n, 0x5413n, P], 0n, { outbuf: ws }), 'ioctl(11, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0');
+    assert.equal(line('ioctl', [11n, 0x5414n, P], 0n, { inbuf: ws }), 'ioctl(11, TIOCSWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0');
+    const tio = bytes([4, 0o2400], [4, 0o5], [4, 0o277], [4, 0o105073]);
+    assert.equal(line('ioctl', [11n, 0x5401n, P], 0n, { outbuf: tio }),
+      'ioctl(11, TCGETS, {c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, ...}) = 0');
+  });
+  it('getdents64 entry counts, umask octal, access modes', () => {
+    const d = new Uint8Array(48);
+    new DataView(d.buffer).setUint16(16, 24, true);
+    new DataView(d.buffer).setUint16(40, 24, true);
+    assert.equal(line('getdents64', [7n, 0x7ffe6d248540n, 64n], 48n, { outbuf: d }), 'getdents64(7, 0x7ffe6d248540 /* 2 entries */, 64) = 48');
+    assert.equal(line('umask', [0o27n], 0o22n), 'umask(027) = 022');
+    assert.equal(line('faccessat2', [neg(-100), P, 1n, 0x200n], neg(-13), { str: '/tmp/x' }), 'faccessat2(AT_FDCWD, "/tmp/x", X_OK, AT_EACCESS) = -1 EACCES (Permission denied)');
+  });
+});
+
+describe('strace decoders: sockets', () => {
+  const in4 = bytes([2, 2], [1, 0], [1, 1], [1, 127], [1, 0], [1, 0], [1, 1], [8, 0]);
+  it('socket domains, types and protocols', () => {
+    assert.equal(line('socket', [2n, 0o2000001n, 6n], 7n), 'socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 7');
+    assert.equal(line('socket', [10n, 2n, 0n], 7n), 'socket(AF_INET6, SOCK_DGRAM, IPPROTO_IP) = 7');
+    assert.equal(line('socket', [1n, 1n, 0n], 7n), 'socket(AF_UNIX, SOCK_STREAM, 0) = 7');
+    assert.equal(line('socket', [16n, 0o2000003n, 0n], 7n), 'socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE) = 7');
+    assert.equal(line('socket', [10n, 3n, 58n], 8n), 'socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6) = 8');
+    assert.equal(line('socket', [2n, 0o4001n, 0n], 4n), 'socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, IPPROTO_IP) = 4');
+  });
+  it('sockaddr in, in6 and un at entry', () => {
+    assert.equal(line('connect', [7n, P, 16n], neg(-111), { inbuf: in4 }),
+      'connect(7, {sa_family=AF_INET, sin_port=htons(1), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused)');
+    const in6 = new Uint8Array(28);
+    in6.set([10, 0, 0, 9]);
+    in6[23] = 1;
+    assert.equal(line('connect', [7n, P, 28n], 0n, { inbuf: in6 }),
+      'connect(7, {sa_family=AF_INET6, sin6_port=htons(9), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0');
+    const un = new Uint8Array(110);
+    un.set([1, 0, ...enc.encode('/tmp/h1/siesta-sock')]);
+    assert.equal(line('bind', [7n, P, 110n], 0n, { inbuf: un }), 'bind(7, {sa_family=AF_UNIX, sun_path="/tmp/h1/siesta-sock"}, 110) = 0');
+  });
+  it('sockaddr and its length at exit: [before => after], or the address when the call failed', () => {
+    const un = new Uint8Array(128);
+    un.set([1, 0, ...enc.encode('/tmp/h1/siesta-sock')]);
+    assert.equal(line('getsockname', [7n, P, P + 200n], 0n, { inbuf: bytes([4, 110]), outbuf: un }),
+      'getsockname(7, {sa_family=AF_UNIX, sun_path="/tmp/h1/siesta-sock"}, [110 => 22]) = 0');
+    const peer = new Uint8Array(128);
+    peer.set([2, 0, 0x97, 0x4c, 127, 0, 0, 1]);
+    assert.equal(line('accept4', [3n, P, P + 200n, 0o2000000n], 5n, { inbuf: bytes([4, 28]), outbuf: peer }),
+      'accept4(3, {sa_family=AF_INET, sin_port=htons(38732), sin_addr=inet_addr("127.0.0.1")}, [28 => 16], SOCK_CLOEXEC) = 5');
+    assert.equal(line('getpeername', [4n, P, P + 200n], 0n, { inbuf: bytes([4, 16]), outbuf: peer }),
+      'getpeername(4, {sa_family=AF_INET, sin_port=htons(38732), sin_addr=inet_addr("127.0.0.1")}, [16]) = 0');
+    assert.equal(line('accept', [7n, 0x7ffe6d248230n, P], neg(-11), { inbuf: bytes([4, 110]) }),
+      'accept(7, 0x7ffe6d248230, [110]) = -1 EAGAIN (Resource temporarily unavailable)');
+  });
+  it('sendto/recvfrom data and flags', () => {
+    assert.equal(line('sendto', [7n, P, 4n, 0x40n, 0n, 0n], 4n, { inbuf: enc.encode('ping') }), 'sendto(7, "ping", 4, MSG_DONTWAIT, NULL, 0) = 4');
+    assert.equal(line('recvfrom', [8n, P, 64n, 0n, 0n, 0n], 3n, { outbuf: enc.encode('hi\n') }), 'recvfrom(8, "hi\\n", 64, 0, NULL, NULL) = 3');
+  });
+});
+
+describe('strace decoders: signals and processes', () => {
+  it('signal names, sigsets and their complements', () => {
+    assert.equal(line('kill', [10163n, 10n], 0n), 'kill(10163, SIGUSR1) = 0');
+    assert.equal(line('kill', [12096n, 0n], neg(-3)), 'kill(12096, 0) = -1 ESRCH (No such process)');
+    assert.equal(line('tgkill', [10163n, 10163n, 10n], 0n), 'tgkill(10163, 10163, SIGUSR1) = 0');
+    assert.equal(line('rt_sigprocmask', [0n, P, P, 8n], 0n, { inbuf: bytes([8, (1n << 9n) | (1n << 16n)]), outbuf: bytes([8, 0]) }),
+      'rt_sigprocmask(SIG_BLOCK, [USR1 CHLD], [], 8) = 0');
+    assert.equal(line('rt_sigprocmask', [0n, P, P, 8n], 0n, { inbuf: bytes([8, -1n]), outbuf: bytes([8, 0]) }), 'rt_sigprocmask(SIG_BLOCK, ~[], [], 8) = 0');
+    assert.equal(line('rt_sigprocmask', [0n, P, 0n, 8n], 0n, { inbuf: bytes([8, ~((1n << 31n) | (1n << 32n))]) }), 'rt_sigprocmask(SIG_BLOCK, ~[RTMIN RT_1], NULL, 8) = 0');
+    assert.equal(line('rt_sigprocmask', [0n, 0n, P, 8n], 0n, { outbuf: bytes([8, ~((1n << 8n) | (1n << 18n))]) }), 'rt_sigprocmask(SIG_BLOCK, NULL, ~[KILL STOP], 8) = 0');
+    assert.equal(line('rt_sigprocmask', [0n, P, 0n, 8n], 0n, { inbuf: bytes([8, (1n << 33n) | (1n << 36n) | (1n << 63n)]) }), 'rt_sigprocmask(SIG_BLOCK, [RT_2 RT_5 RT_32], NULL, 8) = 0');
+  });
+  it('struct sigaction in and out', () => {
+    const sa = bytes([8, 1], [8, 0x14000000], [8, 0x7f45acf13050n], [8, 1n << 14n]);
+    const text = '{sa_handler=SIG_IGN, sa_mask=[TERM], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f45acf13050}';
+    assert.equal(line('rt_sigaction', [12n, P, 0n, 8n], 0n, { inbuf: sa }), `rt_sigaction(SIGUSR2, ${text}, NULL, 8) = 0`);
+    assert.equal(line('rt_sigaction', [12n, 0n, P, 8n], 0n, { outbuf: sa }), `rt_sigaction(SIGUSR2, NULL, ${text}, 8) = 0`);
+    assert.equal(line('rt_sigaction', [1n, 0n, P, 8n], 0n, { outbuf: bytes([8, 0], [8, 0], [8, 0], [8, 0]) }), 'rt_sigaction(SIGHUP, NULL, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0');
+    const info = bytes([8, 0x1234], [8, 0x4c000004], [8, 0x7f3cb1d70050n], [8, 0]);
+    assert.equal(line('rt_sigaction', [11n, P, 0n, 8n], 0n, { inbuf: info }),
+      'rt_sigaction(SIGSEGV, {sa_handler=0x1234, sa_mask=[], sa_flags=SA_RESTORER|SA_ONSTACK|SA_NODEFER|SA_SIGINFO, sa_restorer=0x7f3cb1d70050}, NULL, 8) = 0');
+    assert.equal(line('rt_sigaction', [33n, P, 0n, 8n], 0n, { inbuf: bytes([8, 0x7f3cb1dba720n], [8, 0x1c000004], [8, 0x7f3cb1d70050n], [8, 0]) }),
+      'rt_sigaction(SIGRT_1, {sa_handler=0x7f3cb1dba720, sa_mask=[], sa_flags=SA_RESTORER|SA_ONSTACK|SA_RESTART|SA_SIGINFO, sa_restorer=0x7f3cb1d70050}, NULL, 8) = 0');
+  });
+  it('clone flags in strace\'s order, clone3\'s clone_args, wait4 statuses', () => {
+    assert.equal(line('clone', [0x1200011n, 0n, 0n, 0x7f45aced4a10n, 0n], 10164n),
+      'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f45aced4a10) = 10164');
+    const vfork = bytes([8, 0x4100], [8, 0], [8, 0], [8, 0], [8, 17], [8, 0x7f3cb1f16000n], [8, 0x9000], [8, 0], [8, 0], [8, 0], [8, 0]);
+    assert.equal(line('clone3', [P, 88n], 12097n, { inbuf: vfork }), 'clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f3cb1f16000, stack_size=0x9000}, 88) = 12097');
+    const thread = bytes([8, 0x3d0f00], [8, 0], [8, 0x7f3cb1d30990n], [8, 0x7f3cb1d30990n], [8, 0], [8, 0x7f3cb1530000n], [8, 0x7fff80], [8, 0x7f3cb1d306c0n], [8, 0], [8, 0], [8, 0]);
+    assert.equal(line('clone3', [P, 88n], 12095n, { inbuf: thread }),
+      'clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f3cb1d30990, parent_tid=0x7f3cb1d30990, exit_signal=0, stack=0x7f3cb1530000, stack_size=0x7fff80, tls=0x7f3cb1d306c0}, 88) = 12095');
+    assert.equal(line('wait4', [10164n, P, 0n, 0n], 10164n, { outbuf: bytes([4, 7 << 8]) }), 'wait4(10164, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, NULL) = 10164');
+    assert.equal(line('wait4', [12096n, P, 0n, 0n], 12096n, { outbuf: bytes([4, 9]) }), 'wait4(12096, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = 12096');
+    assert.equal(line('wait4', [neg(-1), 0x7fff24b9d57cn, 1n, 0n], neg(-10)), 'wait4(-1, 0x7fff24b9d57c, WNOHANG, NULL) = -1 ECHILD (No child processes)');
+  });
+  it('arch_prctl, set_tid_address, set_robust_list, rseq', () => {
+    assert.equal(line('arch_prctl', [0x1002n, 0x7fa4fd58bc40n], 0n), 'arch_prctl(ARCH_SET_FS, 0x7fa4fd58bc40) = 0');
+    assert.equal(line('arch_prctl', [0x1003n, P], 0n, { outbuf: bytes([8, 0x7f3cb1d31740n]) }), 'arch_prctl(ARCH_GET_FS, [0x7f3cb1d31740]) = 0');
+    assert.equal(line('arch_prctl', [0x3001n, 0n], neg(-22)), 'arch_prctl(0x3001 /* ARCH_??? */, 0) = -1 EINVAL (Invalid argument)');
+    assert.equal(line('set_tid_address', [0x7fa4fd58bf10n], 10275n), 'set_tid_address(0x7fa4fd58bf10) = 10275');
+    assert.equal(line('set_robust_list', [0x7fa4fd58bf20n, 24n], 0n), 'set_robust_list(0x7fa4fd58bf20, 24) = 0');
+    assert.equal(line('rseq', [0x7fa4fd58c560n, 0x20n, 0n, 0x53053053n], 0n), 'rseq(0x7fa4fd58c560, 0x20, 0, 0x53053053) = 0');
+  });
+});
+
+describe('strace decoders: resources, time, futex, random', () => {
+  it('rlimits with N*1024 and RLIM64_INFINITY', () => {
+    assert.equal(line('prlimit64', [0n, 4n, P, 0n], 0n, { inbuf: bytes([8, 0], [8, 1024 * 1024]) }), 'prlimit64(0, RLIMIT_CORE, {rlim_cur=0, rlim_max=1024*1024}, NULL) = 0');
+    assert.equal(line('prlimit64', [0n, 3n, 0n, P], 0n, { outbuf: bytes([8, 8192 * 1024], [8, -1n]) }), 'prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0');
+    assert.equal(line('prlimit64', [0n, 7n, 0n, P], 0n, { outbuf: bytes([8, 20000], [8, 20000]) }), 'prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=20000, rlim_max=20000}) = 0');
+    assert.equal(line('getrlimit', [4n, P], 0n, { outbuf: bytes([8, 0], [8, 1024 * 1024]) }), 'getrlimit(RLIMIT_CORE, {rlim_cur=0, rlim_max=1024*1024}) = 0');
+  });
+  it('uname and statx at exit', () => {
+    const u = new Uint8Array(256);
+    u.set(enc.encode('Linux'));
+    u.set(enc.encode('vm'), 65);
+    assert.equal(line('uname', [P], 0n, { outbuf: u }), 'uname({sysname="Linux", nodename="vm", ...}) = 0');
+    const sx = new Uint8Array(256);
+    const v = new DataView(sx.buffer);
+    v.setUint32(0, 0x173f, true);
+    v.setUint16(28, 0o100640, true);
+    v.setBigUint64(40, 36n, true);
+    assert.equal(line('statx', [neg(-100), P, 0x100n, 0x201n, P], 0n, { str: '/tmp/h1/siesta-calls-data', outbuf: sx }),
+      'statx(AT_FDCWD, "/tmp/h1/siesta-calls-data", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW, STATX_TYPE|STATX_SIZE, {stx_mask=STATX_TYPE|STATX_MODE|STATX_NLINK|STATX_UID|STATX_GID|STATX_ATIME|STATX_INO|STATX_SIZE|STATX_BLOCKS|STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFREG|0640, stx_size=36, ...}) = 0');
+    v.setUint32(0, 0x17ff, true);
+    v.setUint16(28, 0o40755, true);
+    v.setBigUint64(40, 4096n, true);
+    assert.equal(line('statx', [neg(-100), P, 0n, 0xfffn, P], 0n, { str: '/etc', outbuf: sx }),
+      'statx(AT_FDCWD, "/etc", AT_STATX_SYNC_AS_STAT, STATX_ALL, {stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFDIR|0755, stx_size=4096, ...}) = 0');
+  });
+  it('timespecs of nanosleep and clock_nanosleep', () => {
+    const ts = bytes([8, 0], [8, 1000]);
+    assert.equal(line('nanosleep', [P, 0n], 0n, { inbuf: ts }), 'nanosleep({tv_sec=0, tv_nsec=1000}, NULL) = 0');
+    assert.equal(line('clock_nanosleep', [1n, 0n, P, 0n], 0n, { inbuf: ts }), 'clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=0, tv_nsec=1000}, NULL) = 0');
+    assert.equal(line('clock_nanosleep', [0n, 1n, P, 0n], 0n, { inbuf: bytes([8, 0], [8, 0]) }), 'clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, {tv_sec=0, tv_nsec=0}, NULL) = 0');
+  });
+  it('futex ops print the arguments each op uses', () => {
+    const a = 0x7fff24b9d514n;
+    assert.equal(line('futex', [a, 0x81n, 1n, 0n, 0n, 0n], 0n), 'futex(0x7fff24b9d514, FUTEX_WAKE_PRIVATE, 1) = 0');
+    assert.equal(line('futex', [a, 0x80n, 1n, 0n, 0n, 0n], neg(-11)), 'futex(0x7fff24b9d514, FUTEX_WAIT_PRIVATE, 1, NULL) = -1 EAGAIN (Resource temporarily unavailable)');
+    assert.equal(line('futex', [a, 0n, 1n, P, 0n, 0n], neg(-11), { inbuf: bytes([8, 0], [8, 0]) }), 'futex(0x7fff24b9d514, FUTEX_WAIT, 1, {tv_sec=0, tv_nsec=0}) = -1 EAGAIN (Resource temporarily unavailable)');
+    assert.equal(line('futex', [a, 0x189n, 1n, 0n, 0n, 0xffffffffn], neg(-11)),
+      'futex(0x7fff24b9d514, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 1, NULL, FUTEX_BITSET_MATCH_ANY) = -1 EAGAIN (Resource temporarily unavailable)');
+    assert.equal(line('futex', [0x7f3cb1d30990n, 0x109n, 12095n, 0n, 0n, 0xffffffffn], 0n),
+      'futex(0x7f3cb1d30990, FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME, 12095, NULL, FUTEX_BITSET_MATCH_ANY) = 0');
+  });
+  it('getrandom bytes in hex', () => {
+    assert.equal(line('getrandom', [P, 8n, 1n], 8n, { outbuf: new Uint8Array([0x46, 0x1c, 0xff, 0xd9, 0xfd, 0x78, 0x64, 0xbe]) }),
+      'getrandom("\\x46\\x1c\\xff\\xd9\\xfd\\x78\\x64\\xbe", 8, GRND_NONBLOCK) = 8');
+  });
+});
