@@ -49,7 +49,8 @@ export async function runScript(o: RunOptions): Promise<number> {
   const source = o.program ?? readSource(o.file!);
   const file = o.program !== undefined ? 'stdin' : o.file!;
   const kernel = hostKernelInfo();
-  const result = compile(source, kernel, { file, params: o.params, floor: o.floor });
+  const own = { command: o.command !== undefined, helperErrors: o.warnHelperErrors };
+  const result = compile(source, kernel, { file, params: o.params, floor: o.floor, ...own });
   const rendered = result.diagnostics.render();
   if (!result.ok) {
     process.stderr.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
@@ -103,6 +104,7 @@ export async function runScript(o: RunOptions): Promise<number> {
     session = Session.start(result.script, {
     ...(o.pid !== undefined ? { pid: o.pid } : o.command && child?.pid ? { pid: child.pid } : {}),
     logLevel: o.verbose ? 1 : 0, unsafe: o.unsafe, floor: o.floor, marks: o.marks && o.format === 'text',
+    ...(o.command && child?.pid ? { cpid: child.pid } : {}),
     });
   } catch (e) {
     if (e instanceof VerifierError && e.insn !== undefined) explainRejection(result.script, e);
@@ -132,6 +134,8 @@ export async function runScript(o: RunOptions): Promise<number> {
           case 'cat': printer.cat(ev.text); break;
           case 'system': printer.syscall(session.runSystem(ev.command)); break;
           case 'incomplete': process.stderr.write(`siesta: incomplete event (${ev.reasons.join('; ')}): ${ev.text.replace(/\n$/, '')}\n`); break;
+          case 'join': printer.join(ev.text); break;
+          case 'helper-error': process.stderr.write(helperWarning(ev.helper, ev.retcode, ev.loc)); break;
           case 'lost-read': if (o.warnHelperErrors) process.stderr.write(`WARNING: Failed to read user memory: ${errnoName(ev.errno)} (${errnoMessage(ev.errno)})${ev.probe ? ` at ${ev.probe}` : ''}\n`); break;
           default: break;
         }
@@ -171,4 +175,15 @@ function explainRejection(script: CompiledScript, e: VerifierError): void {
   if (!loc) return;
   const line = script.source.split('\n')[loc.line - 1] ?? '';
   process.stderr.write(`${loc.file}:${loc.line}:${loc.column}: the kernel's verifier rejected the code of this statement${info ? ` (probe ${info.probe.name})` : ''}\n${line}\n${' '.repeat(Math.max(0, loc.column - 1))}^\n`);
+}
+
+/**
+ * A -k warning for a failed helper call, as bpftrace words it: the location, what failed, and the helper and
+ * its return code (a negative errno).
+ */
+export function helperWarning(helper: string, retcode: number, loc?: { file: string; line: number; column: number }): string {
+  const what = helper === 'map_update_elem' && retcode === -7 /* E2BIG: the map is full */
+    ? "Map full; can't update element. Try increasing max_map_keys config"
+    : `${errnoMessage(-retcode)}`;
+  return `${loc ? `${loc.file}:${loc.line}:${loc.column}: ` : ''}WARNING: ${what}\nAdditional Info - helper: ${helper}, retcode: ${retcode}\n`;
 }

@@ -7,7 +7,9 @@ import type { Call, Expr } from '../lang/index.js';
 import { int, isScalar, sizeOf, type Type } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
 import { eventHeader, outputRecord, reload, scratchPtr, spill, zeroScratch } from './emit.js';
+import { genJoin, genNtop } from './join.js';
 import { mapDelete, mapHasKey } from './maps.js';
+import { genLen, genStack } from './stacks.js';
 import type { ProbeCodegen } from './probe.js';
 import { EVENT, EVENT_HEADER, type RecordArg } from './resources.js';
 
@@ -252,6 +254,22 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
       b.emit(call('send_signal'));
       return;
     }
+    case 'kstack': case 'ustack':
+      genStack(g, g.type(c) as Extract<Type, { kind: 'stack' }>);
+      return;
+    case 'len':
+      genLen(g, c.args[0]!);
+      return;
+    case 'strftime':
+      g.scalar(c.args[1]!);
+      return;
+    case 'join':
+      genJoin(g, c);
+      return;
+    case 'ntop':
+      if (dst === null) throw new CodegenError('ntop() produces a value that must be stored');
+      genNtop(g, c, dst);
+      return;
     case 'nsecs': {
       const kind = c.args[0]?.kind === 'Identifier' ? c.args[0].name : 'monotonic';
       b.emit(call(kind === 'boot' ? 'ktime_get_boot_ns' : kind === 'tai' || kind === 'sw_tai' ? 'ktime_get_tai_ns' : 'ktime_get_ns'));

@@ -5,7 +5,9 @@
 import type { MapSig, TypedProgram } from '../passes/typecheck.js';
 import { sizeOf, type Type } from '../types/types.js';
 import { CodegenError } from './builder.js';
-import { bpfMapName, type DeferredRecord, type FormatEvent, type PrintValueEvent, type ScriptMap } from './resources.js';
+import {
+  bpfMapName, type DeferredRecord, type FormatEvent, type HelperErrorSite, type JoinEvent, type PrintValueEvent, type ScriptMap, type StackMapInfo,
+} from './resources.js';
 
 /** Value layout sizes of aggregations (per CPU). */
 function aggValueSize(sig: MapSig): number {
@@ -23,6 +25,9 @@ export class ResourceCollector {
   readonly printValues: PrintValueEvent[] = [];
   readonly timeFormats: string[] = [];
   readonly deferred: DeferredRecord[] = [];
+  readonly stackMaps: StackMapInfo[] = [];
+  readonly joins: JoinEvent[] = [];
+  readonly helperErrors: HelperErrorSite[] = [];
 
   constructor(typed: TypedProgram, maxMapKeys: number) {
     let i = 0;
@@ -65,6 +70,28 @@ export class ResourceCollector {
   addPrintValue(type: Type, size: number): number {
     this.printValues.push({ arg: { type, offset: 8 }, size });
     return this.printValues.length - 1;
+  }
+
+  /** The stack map keeping `limit` frames (created on first use); returns its kernel name. */
+  stackMap(limit: number): string {
+    let m = this.stackMaps.find((x) => x.limit === limit);
+    if (!m) {
+      m = { name: `stack_${limit}`, limit };
+      this.stackMaps.push(m);
+    }
+    return m.name;
+  }
+
+  /** Registers a helper call checked under -k; returns its id. */
+  addHelperError(site: HelperErrorSite): number {
+    this.helperErrors.push(site);
+    return this.helperErrors.length - 1;
+  }
+
+  /** Registers a join() record layout; returns its id. */
+  addJoin(j: JoinEvent): number {
+    this.joins.push(j);
+    return this.joins.length - 1;
   }
 
   /** Registers a time() format; returns its id. */

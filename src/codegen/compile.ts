@@ -11,7 +11,7 @@ import type { KernelInfo } from '../types/kernel-info.js';
 import { CodegenError } from './builder.js';
 import { ResourceCollector } from './collect.js';
 import { exitProbe, exitProgram } from './deferred.js';
-import { DROPS_MAP, EVENTS_MAP, EVENTS_RING_SIZE, GLOBALS_MAP, SCRATCH_MAP } from './emit.js';
+import { DROPS_MAP, EVENTS_MAP, EVENTS_RING_SIZE, GLOBALS_ENTRIES, GLOBALS_MAP, SCRATCH_MAP } from './emit.js';
 import { type CodegenOptions, ProbeCodegen, type UserReadHook } from './probe.js';
 import type { Resources } from './resources.js';
 
@@ -26,6 +26,10 @@ export interface CompileOptions {
   userRead?: UserReadHook;
   /** Provenance floor for user-memory reads (--reads). */
   floor?: 'any' | 'recovered' | 'exact';
+  /** A command is started for the script (-c), so `cpid` has a value. */
+  command?: boolean;
+  /** -k: report failed helper calls (map updates, stack collection) at run time. */
+  helperErrors?: boolean;
 }
 
 /** A compiled script: what to load, and how to read what it produces. */
@@ -79,11 +83,13 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     return { ok: false, diagnostics: diags };
   }
   const params = o.params ?? [];
-  const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params, ...(o.floor ? { floor: o.floor } : {}) });
+  const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params, ...(o.floor ? { floor: o.floor } : {}), ...(o.command ? { command: true } : {}) });
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   try {
     const res = new ResourceCollector(typed, maxMapKeys);
-    const options: CodegenOptions = { ncpus: kernel.ncpus, params, ...(o.userRead ? { userRead: o.userRead } : {}) };
+    const options: CodegenOptions = {
+      ncpus: kernel.ncpus, params, ...(o.userRead ? { userRead: o.userRead } : {}), ...(o.helperErrors ? { helperErrors: true } : {}),
+    };
     const programs: ProgramSpec[] = [];
     const infos: Resources['programs'] = [];
     const sourceMap = new Map<string, Array<{ slot: number; loc: SourceLocation }>>();
@@ -112,13 +118,15 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
         { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: EVENTS_RING_SIZE },
         { name: DROPS_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 },
         { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: Math.ceil(scratch / 8) * 8, maxEntries: 1 },
-        { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
+        { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: 8, maxEntries: GLOBALS_ENTRIES },
+        // 4096 stacks of each depth, as bpftrace's default; the kernel rejects deeper than perf_event_max_stack.
+        ...res.stackMaps.map((m) => ({ name: m.name, kind: 'stack_trace' as const, keySize: 4, valueSize: m.limit * 8, maxEntries: 4096 })),
         ...res.deferred.map((d) => ({ name: d.pendingMap, kind: 'hash' as const, keySize: 8, valueSize: d.size, maxEntries: 16384 })),
       ],
       programs,
     };
     const resources: Resources = {
-      maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, deferred: res.deferred, programs: infos,
+      maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, deferred: res.deferred, stackMaps: res.stackMaps, joins: res.joins, helperErrors: res.helperErrors, programs: infos,
       eventsMap: EVENTS_MAP, dropsMap: DROPS_MAP, globalsMap: GLOBALS_MAP,
     };
     return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed, sourceMap, source }, diagnostics: diags };

@@ -10,6 +10,9 @@ import { CTX, type ProgramBuilder, SCRATCH } from './builder.js';
 /** Names of the internal maps every script has. */
 export const EVENTS_MAP = 'events', DROPS_MAP = 'drops', SCRATCH_MAP = 'scratch', GLOBALS_MAP = 'globals';
 
+/** Slots of the globals array: 0 is the start time (`elapsed`), 1 the pid of the -c command (`cpid`). */
+export const GLOBALS_ENTRIES = 2, GLOBAL_START_TIME = 0, GLOBAL_CPID = 1;
+
 /** Size of the events ring buffer (bytes). */
 export const EVENTS_RING_SIZE = 1 << 22;
 

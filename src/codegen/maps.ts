@@ -16,6 +16,7 @@ import type { Call, CompoundOp, Expr, MapRef } from '../lang/index.js';
 import { isScalar, sizeOf } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
 import { copyScratch, reload, scratchPtr, spill, zeroScratch } from './emit.js';
+import { checkHelperResult } from './helper-errors.js';
 import type { ProbeCodegen } from './probe.js';
 import type { ScriptMap } from './resources.js';
 
@@ -58,6 +59,7 @@ function update(g: ProbeCodegen, sm: ScriptMap, keyOff: number, valueOff: number
   scratchPtr(g.b, R2, keyOff);
   scratchPtr(g.b, R3, valueOff);
   g.b.emit(mov64Imm(R4, 0), call('map_update_elem'));
+  checkHelperResult(g, 'map_update_elem');
 }
 
 /** Reads `@m[k]`: a scalar into R0 (0 when absent), or an aggregate into scratch at `dst` (zeroes when absent). */

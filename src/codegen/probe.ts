@@ -14,8 +14,9 @@ import type { ProbeTypes, TypedProgram } from '../passes/typecheck.js';
 import { isScalar, type RecordField, sizeOf, type Type, typeName } from '../types/types.js';
 import { CodegenError, CTX, ProgramBuilder, SCRATCH } from './builder.js';
 import { genCall } from './calls.js';
+import { genGlobal, genStack } from './stacks.js';
 import { PT_REGS_ARGS, PT_REGS_RC } from './context.js';
-import { copyScratch, extend, GLOBALS_MAP, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
+import { copyScratch, extend, GLOBAL_CPID, GLOBALS_MAP, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
 import { mapAssign, mapRead, mapUpdateOp } from './maps.js';
 import type { ResourceCollector } from './collect.js';
 
@@ -32,6 +33,8 @@ export interface CodegenOptions {
   params: readonly string[];
   /** Emit reads of user memory through the reliable-read strategy (see capture/); plain reads otherwise. */
   userRead?: UserReadHook;
+  /** -k: check the results of helper calls other than user reads (helper-errors.ts). */
+  helperErrors?: boolean;
 }
 
 /**
@@ -492,6 +495,13 @@ export class ProbeCodegen {
         return;
       case 'retval':
         b.emit(ldx(8, R0, CTX, PT_REGS_RC));
+        return;
+      case 'kstack':
+      case 'ustack':
+        genStack(this, { kind: 'stack', user: name === 'ustack' });
+        return;
+      case 'cpid':
+        genGlobal(this, GLOBAL_CPID);
         return;
       default: {
         const m = /^(s?)arg(\d)$/.exec(name);

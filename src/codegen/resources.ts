@@ -22,6 +22,7 @@ export const EVENT = {
   errorf: 11,
   warnf: 12,
   signal_fail: 13,
+  helper_error: 14,
 } as const;
 
 /** Bit set in a user read's status when the value was re-read at syscall exit. */
@@ -96,6 +97,30 @@ export interface PrintValueEvent {
   size: number;
 }
 
+/** A stack map (BPF_MAP_TYPE_STACK_TRACE) keeping `limit` frames per stack; kstack/ustack of that limit use it. */
+export interface StackMapInfo {
+  name: string;
+  limit: number;
+}
+
+/**
+ * `join(argv[, sep])`: its record holds, after the header, a u64 count of strings read then `argNum` slots of
+ * `argSize` bytes (NUL-terminated strings) and a s64 status (the first failed read's -errno, else 0).
+ */
+export interface JoinEvent {
+  sep: string;
+  argNum: number;
+  argSize: number;
+  /** Record size, header included. */
+  size: number;
+}
+
+/** A helper call checked under -k (see helper-errors.ts): what was called, and where in the script. */
+export interface HelperErrorSite {
+  helper: string;
+  loc?: { file: string; line: number; column: number };
+}
+
 /** What each generated program is for. */
 export interface ProgramInfo {
   /** Program name in the collection. */
@@ -114,11 +139,17 @@ export interface Resources {
   timeFormats: string[];
   /** Records that may wait for a syscall's exit to complete their user reads. */
   deferred: DeferredRecord[];
+  /** Stack maps of kstack/ustack values, one per frame limit. */
+  stackMaps: StackMapInfo[];
+  /** join() calls, by record id. */
+  joins: JoinEvent[];
+  /** Helper calls checked under -k, by record id. */
+  helperErrors: HelperErrorSite[];
   programs: ProgramInfo[];
   /** Name of the ring buffer, drops counter, scratch and globals maps. */
   eventsMap: string;
   dropsMap: string;
-  /** Global values written by the runtime before attaching (index 0: start time for `elapsed`). */
+  /** Global values written by the runtime before attaching (index 0: start time for `elapsed`; 1: cpid). */
   globalsMap: string;
 }
 

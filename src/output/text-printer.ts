@@ -9,6 +9,7 @@
  * printf output is written as bpftrace writes it (its arguments are escaped by formatPrintf); "Attached N
  * probes" and "Lost N events" go to stderr.
  */
+import { escapeControl } from './escape.js';
 import { buildLinearHistogram, buildLog2Histogram, formatHistogramText } from './histogram.js';
 import type { MapPrintOptions } from './map-order.js';
 import { prepareEntries } from './map-order.js';
@@ -106,7 +107,8 @@ export function createTextPrinter(sink: OutputSink, options: TextOptions = {}): 
     printf: (text) => sink.stdout(text),
     time: (text) => sink.stdout(text),
     cat: (text) => sink.stdout(text),
-    join: (text) => sink.stdout(`${text}\n`),
+    // join()'s strings come from traced memory: control characters are escaped like printf's arguments.
+    join: (text) => sink.stdout(`${options.escape === false ? text : escapeControl(text)}\n`),
     syscall: (text) => sink.stdout(`${text}\n`),
     lostEvents: (count) => sink.stderr(`Lost ${count} events\n`),
     attachedProbes: (count) => sink.stderr(`Attached ${count} ${count === 1 ? 'probe' : 'probes'}\n`),

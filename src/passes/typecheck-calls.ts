@@ -5,7 +5,9 @@
  */
 import type { Call, Expr } from '../lang/index.js';
 import { checkPrintfArgs, parsePrintfFormat, type PrintfArgType } from '../output/index.js';
-import { bool, isIntegral, none, s64, string, type Type, typeName, u64, unknown } from '../types/types.js';
+import {
+  bool, DEFAULT_STACK_LIMIT, isIntegral, none, s64, type StackMode, string, type Type, typeName, u64, unknown,
+} from '../types/types.js';
 import type { CheckContext } from './typecheck.js';
 
 /** The printf view of a type. */
@@ -181,8 +183,17 @@ const CHECKERS: Record<string, Checker> = {
   },
   len(c, ctx) {
     if (!arity(c, ctx, 1)) return s64;
-    if (c.args[0]!.kind === 'Map') ctx.mapType(c.args[0]!, true);
-    else ctx.expr(c.args[0]!);
+    const a = c.args[0]!;
+    if (a.kind === 'Map' && !a.indexed) {
+      ctx.mapType(a, true);
+      return s64;
+    }
+    const t = ctx.expr(a);
+    // The depth is measured where len() runs (a BPF program cannot read a stack map), so it must be taken here.
+    const here = (a.kind === 'Builtin' || a.kind === 'Call') && (a.name === 'kstack' || a.name === 'ustack');
+    if (t.kind !== 'unknown' && !here) {
+      ctx.diags.error(a.loc, `len() expects a map, kstack or ustack (${typeName(t)} provided)`);
+    }
     return s64;
   },
   time(c, ctx) {
@@ -192,9 +203,21 @@ const CHECKERS: Record<string, Checker> = {
   },
   strftime(c, ctx) {
     if (!arity(c, ctx, 2)) return unknown;
-    literalString(c.args[0], c, ctx, 'format');
-    integerArg(c.args[1]!, c, ctx);
-    return { kind: 'string', size: 64 };
+    const format = literalString(c.args[0], c, ctx, 'format');
+    integerArg(c.args[1]!, c, ctx, 'timestamp');
+    return format === null ? unknown : { kind: 'timestamp', format };
+  },
+  kstack: stack(false),
+  ustack: stack(true),
+  ntop(c, ctx) {
+    if (!arity(c, ctx, 1, 2)) return unknown;
+    if (c.args.length === 2) integerArg(c.args[0]!, c, ctx, 'address family');
+    const addr = c.args[c.args.length - 1]!;
+    const t = ctx.expr(addr);
+    const bytes = t.kind === 'array' && t.elem.kind === 'int' && t.elem.size === 1 ? t.len : null;
+    if (t.kind === 'unknown' || t.kind === 'int' || bytes === 4 || bytes === 16) return { kind: 'inet' };
+    ctx.diags.error(addr.loc, `ntop() expects an integer or a char[4] or char[16] array as the address (${typeName(t)} provided)`);
+    return unknown;
   },
   strncmp(c, ctx) {
     if (!arity(c, ctx, 3)) return s64;
@@ -248,7 +271,10 @@ const CHECKERS: Record<string, Checker> = {
   },
   join(c, ctx) {
     if (!arity(c, ctx, 1, 2)) return none;
-    integerArg(c.args[0]!, c, ctx);
+    const t = ctx.expr(c.args[0]!);
+    if (t.kind !== 'unknown' && t.kind !== 'int' && t.kind !== 'pointer') {
+      ctx.diags.error(c.args[0]!.loc, `join() expects an array of string pointers, e.g. args.argv (${typeName(t)} provided)`);
+    } else if (t.kind === 'pointer' && t.space === 'user') ctx.userRead(c.loc, 'join()');
     if (c.args[1]) literalString(c.args[1], c, ctx, 'separator');
     return none;
   },
@@ -276,6 +302,40 @@ const CHECKERS: Record<string, Checker> = {
     return u64;
   },
 };
+
+const STACK_MODES: readonly StackMode[] = ['bpftrace', 'perf', 'raw'];
+
+/** Most frames a stack may keep: the kernel's default kernel.perf_event_max_stack (a stack map's depth limit). */
+const MAX_STACK_LIMIT = DEFAULT_STACK_LIMIT;
+
+/** kstack/ustack([mode, ][limit]): the mode is bpftrace, perf or raw; the limit an integer literal. */
+function stack(user: boolean): Checker {
+  return (c, ctx) => {
+    if (!arity(c, ctx, 0, 2)) return unknown;
+    let mode: StackMode | undefined;
+    let limit: number | undefined;
+    const rest = [...c.args];
+    const first = rest[0];
+    if (first?.kind === 'Identifier') {
+      rest.shift();
+      if ((STACK_MODES as readonly string[]).includes(first.name)) mode = first.name as StackMode;
+      else ctx.diags.error(first.loc, `${c.name}(): unknown stack mode '${first.name}' (expected ${STACK_MODES.join(', ')})`);
+    }
+    if (rest.length > 1) {
+      ctx.diags.error(c.loc, `${c.name}() takes a stack mode and/or a limit: ${c.name}([mode, ][limit])`);
+      return unknown;
+    }
+    if (rest[0]) {
+      const n = literalInt(rest[0], c, ctx, 'the limit');
+      if (n !== null && (n < 1n || n > BigInt(MAX_STACK_LIMIT))) {
+        ctx.diags.error(rest[0].loc, `${c.name}(): the limit must be between 1 and ${MAX_STACK_LIMIT} (${n} provided)`, [
+          `the kernel collects at most kernel.perf_event_max_stack frames (${MAX_STACK_LIMIT} by default)`,
+        ]);
+      } else if (n !== null) limit = Number(n);
+    }
+    return { kind: 'stack', user, ...(mode ? { mode } : {}), ...(limit !== undefined && limit !== DEFAULT_STACK_LIMIT ? { limit } : {}) };
+  };
+}
 
 function aggregate(fn: 'sum' | 'min' | 'max' | 'avg' | 'stats'): Checker {
   return (c, ctx) => {

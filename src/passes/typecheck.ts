@@ -51,6 +51,8 @@ export interface TypeOptions {
   params: readonly string[];
   /** The provenance floor demanded of user-memory reads (--reads); 'any' when absent. */
   floor?: 'any' | 'recovered' | 'exact';
+  /** A command is started for the script (-c): `cpid` has a value. */
+  command?: boolean;
 }
 
 /** Probe kinds in which a program may sleep, i.e. where user memory can be read reliably. */
@@ -398,6 +400,8 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         return s64;
       case 'kstack': return { kind: 'stack', user: false };
       case 'ustack': return { kind: 'stack', user: true };
+      case 'cpid':
+        return options.command ? u32 : err(loc, 'cpid can only be used when a command is started with -c');
       default: {
         const m = /^(s?)arg(\d)$/.exec(name);
         if (m) {

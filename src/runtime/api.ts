@@ -86,7 +86,11 @@ export type TraceEvent =
    */
   | { readonly type: 'incomplete'; readonly text: string; readonly reasons: readonly string[] }
   /** A read of user memory failed with `errno` in the probe at `probe` (`file:line:column`). */
-  | { readonly type: 'lost-read'; readonly errno: number; readonly probe: string };
+  | { readonly type: 'lost-read'; readonly errno: number; readonly probe: string }
+  /** `join(array, sep)`: the strings of the array joined by `sep` (the CLI prints it as a line). */
+  | { readonly type: 'join'; readonly text: string }
+  /** A helper call failed with `retcode` (a negative errno); reported only when the trace asked for it. */
+  | { readonly type: 'helper-error'; readonly helper: string; readonly retcode: number; readonly location: ScriptLocation | null };
 
 /** What a trace leaves when it stops. */
 export interface TraceResult {
@@ -344,6 +348,8 @@ function toTraceEvent(ev: SessionEvent): TraceEvent | null {
     case 'exit': return { type: 'exit', code: ev.code };
     case 'incomplete': return { type: 'incomplete', text: ev.text, reasons: [...ev.reasons] };
     case 'lost-read': return { type: 'lost-read', errno: ev.errno, probe: ev.probe };
+    case 'join': return { type: 'join', text: ev.text };
+    case 'helper-error': return { type: 'helper-error', helper: ev.helper, retcode: ev.retcode, location: ev.loc ?? null };
     case 'clear': case 'zero': return null;
     default: return unknownEvent(ev);
   }

@@ -13,8 +13,9 @@ import { type Collection, loadCollection } from '../loader/index.js';
 import type { MapData, Value } from '../output/index.js';
 import { errnoName, progTestRun } from '../sys/index.js';
 import { attachProbe } from './attach-plan.js';
-import { type DecodedArg, decodeRecordArgs, type ReadProvenance, formatDecodedPrintf, recordView } from './decode.js';
+import { type DecodedArg, type DecodeOptions, decodeRecordArgs, type ReadProvenance, formatDecodedPrintf, recordView } from './decode.js';
 import { readScriptMap } from './map-reader.js';
+import { Symbolizer } from './symbolize.js';
 import { RingBufferReader, sumPerCpuCounter } from './ringbuf.js';
 
 /** Something a script produced. */
@@ -31,7 +32,11 @@ export type SessionEvent =
   /** A printf whose user reads do not meet the floor: reported, not printed as if complete. */
   | { type: 'incomplete'; text: string; reasons: string[] }
   /** A user read that failed (for -k). */
-  | { type: 'lost-read'; errno: number; probe: string };
+  | { type: 'lost-read'; errno: number; probe: string }
+  /** The line of a join() call. */
+  | { type: 'join'; text: string }
+  /** A failed helper call other than a user read (-k): the helper, its negative result and the script location. */
+  | { type: 'helper-error'; helper: string; retcode: number; loc?: { file: string; line: number; column: number } };
 
 /** Session options. */
 export interface SessionOptions {
@@ -50,6 +55,8 @@ export interface SessionOptions {
    * 'recovered' (exact or re-read at syscall exit), 'exact'. Events below it are reported as incomplete.
    */
   floor?: 'any' | 'recovered' | 'exact';
+  /** The pid of the command started for the script (-c): the value of `cpid`. */
+  cpid?: number;
 }
 
 /** Counts of user-memory reads by provenance. */
@@ -105,6 +112,11 @@ export class Session {
       const now = new Uint8Array(8);
       new DataView(now.buffer).setBigUint64(0, process.hrtime.bigint(), true);
       coll.map(script.resources.globalsMap).update(new Uint8Array(4), now);
+      if (options.cpid !== undefined) {
+        const key = new Uint8Array([1, 0, 0, 0]), value = new Uint8Array(8); // GLOBAL_CPID
+        new DataView(value.buffer).setBigUint64(0, BigInt(options.cpid), true);
+        coll.map(script.resources.globalsMap).update(key, value);
+      }
       for (const p of script.resources.programs) {
         if (p.probe.kind === 'begin') progTestRun(coll.program(p.name).fd.raw);
       }
@@ -112,6 +124,7 @@ export class Session {
         const link = attachProbe(coll.program(p.name), p.probe, options.pid);
         if (link) s.#links.push(link);
       }
+      s.#watchMappings(options.cpid ?? options.pid);
       s.#running = s.#reader.run((view, offset, length) => s!.#onRecord(view, offset, length), {
         signal: s.#abort.signal, pollMs: options.pollMs ?? 20,
       });
@@ -144,7 +157,7 @@ export class Session {
       case EVENT.cat: {
         const f = res.formats[id];
         if (!f) return;
-        const args = decodeRecordArgs(view, offset, f.args);
+        const args = decodeRecordArgs(view, offset, f.args, this.#decodeOptions);
         const reasons: string[] = [];
         for (const a of args) {
           if (!a.provenance) continue;
@@ -198,8 +211,16 @@ export class Session {
       case EVENT.print_value: {
         const pv = res.printValues[id];
         if (!pv) return;
-        const [arg] = decodeRecordArgs(view, offset, [pv.arg]);
+        const [arg] = decodeRecordArgs(view, offset, [pv.arg], this.#decodeOptions);
         if (arg) this.#push({ type: 'value', value: arg.value });
+        return;
+      }
+      case EVENT.join:
+        this.#onJoin(view, id);
+        return;
+      case EVENT.helper_error: {
+        const site = res.helperErrors[id];
+        if (site && length >= 16) this.#push({ type: 'helper-error', helper: site.helper, retcode: Number(view.getBigInt64(8, true)), ...(site.loc ? { loc: site.loc } : {}) });
         return;
       }
       default:
@@ -207,9 +228,52 @@ export class Session {
     }
   }
 
+  /** A join() record (codegen/join.ts): the strings read, joined by the call's separator. */
+  #onJoin(view: DataView, id: number): void {
+    const j = this.#script.resources.joins[id];
+    if (!j || view.byteLength < j.size) return;
+    const count = Math.min(j.argNum, Number(view.getBigUint64(8, true)));
+    const parts: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const slot = new Uint8Array(view.buffer, view.byteOffset + 16 + i * j.argSize, j.argSize);
+      const nul = slot.indexOf(0);
+      parts.push(joinDecoder.decode(nul < 0 ? slot : slot.subarray(0, nul)));
+    }
+    const status = Number(view.getBigInt64(j.size - 8, true));
+    if (status < 0) {
+      this.reads.lost++;
+      this.#push({ type: 'lost-read', errno: -status, probe: 'join()' });
+    }
+    this.#push({ type: 'join', text: parts.join(j.sep) });
+  }
+
+  /**
+   * Keeps the mappings of the traced process (-c or -p) read while it runs (every 50 ms), so user stacks in
+   * maps printed after it exited are still symbolised (bpftrace likewise resolves the target's symbols early).
+   */
+  #watchMappings(pid: number | undefined): void {
+    if (pid === undefined) return;
+    const timer = setInterval(() => this.#symbolizer.addresses.refresh(pid), 50);
+    timer.unref();
+    this.#abort.signal.addEventListener('abort', () => clearInterval(timer));
+  }
+
+  /** How values needing the host are decoded: stacks symbolised, strftime() against the monotonic clock. */
+  readonly #symbolizer = new Symbolizer((limit, id) => {
+    const m = this.#script.resources.stackMaps.find((x) => x.limit === limit);
+    const key = new Uint8Array(4);
+    new DataView(key.buffer).setUint32(0, id, true);
+    try {
+      return m ? this.#coll.map(m.name).lookup(key) : null;
+    } catch {
+      return null;
+    }
+  });
+  readonly #decodeOptions: DecodeOptions = { stack: (raw, t) => this.#symbolizer.stack(raw, t) };
+
   #readMap(name: string): MapData {
     const sm = this.#script.resources.maps.find((m) => m.name === name)!;
-    return readScriptMap(sm, this.#coll.map(sm.bpfName), possibleCpus().length);
+    return readScriptMap(sm, this.#coll.map(sm.bpfName), possibleCpus().length, this.#decodeOptions);
   }
 
   /** Events as they arrive; ends after stop(). */
@@ -290,6 +354,8 @@ export class Session {
     }
   }
 }
+
+const joinDecoder = new TextDecoder('utf-8');
 
 function readCat(path: string): string {
   try {
