@@ -17,7 +17,7 @@ import { type ArgSpec, argPhase, captureSpec, type SyscallSpec } from './syscall
 import {
   ADDRESS_FAMILIES, ARCH_PRCTL_CODES, CLOCKS, FACCESSAT_FLAGS, FCNTL_CMDS, FD_FLAGS, formatCloneFlags, formatEnum,
   formatFdFlags, formatFutexOp, formatSignal, formatSigset, formatSockProtocol, formatSockType, formatStatxFlags,
-  formatStatxMask, formatWaitStatus, futexCmd, GRND_FLAGS, IOCTL_REQUESTS, MSG_FLAGS, RLIMIT_RESOURCES, SEALS,
+  formatStatxMask, formatWaitStatus, futexCmd, GRND_FLAGS, IOCTL_REQUESTS, MADVICE, MSG_FLAGS, RLIMIT_RESOURCES, SEALS,
   SIGPROCMASK_HOW, SOCK_FLAGS, TIMER_FLAGS, WAIT_OPTIONS, WHENCE,
 } from './xlat.js';
 
@@ -127,6 +127,8 @@ function decodeArg(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall, 
     case 'outbuf':
     case 'stat': {
       const c = call.exit?.outbuf;
+      // A read of nothing (end of file): the kernel programs read no buffer for a zero-length result.
+      if (a.kind === 'outbuf' && call.exit && BigInt.asIntN(64, call.exit.ret) === 0n) return { text: '""', provenance: 'exit' };
       if (!call.exit || failed(call) || !c || c.result < 0) return { text: ptr(v), ...(call.exit && !failed(call) ? { provenance: 'lost' as const } : {}) };
       if (a.kind === 'stat') return c.bytes.length >= 144 ? { text: formatStat(c.bytes), provenance: 'exit' } : { text: ptr(v), provenance: 'lost' };
       const total = Number(BigInt.asIntN(64, call.exit.ret));
@@ -214,6 +216,7 @@ function decodeMore(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall,
     case 'clockid': return { text: formatEnum(s32(v), CLOCKS, 'CLOCK_', true) };
     case 'timer_flags': return { text: formatFlags(s32(v), TIMER_FLAGS) };
     case 'grnd_flags': return { text: formatFlags(s32(v), GRND_FLAGS) };
+    case 'madvice': return { text: formatEnum(s32(v), MADVICE, 'MADV_', true) };
     case 'faccessat_flags': return { text: formatFlags(s32(v), FACCESSAT_FLAGS) };
     case 'statx_flags': return { text: formatStatxFlags(s32(v)) };
     case 'statx_mask': return { text: formatStatxMask(s32(v)) };
@@ -284,7 +287,7 @@ function decodeMore(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall,
     case 'dirents': {
       const c = exitBytes(spec, i, call);
       const ret = call.exit ? Number(BigInt.asIntN(64, call.exit.ret)) : -1;
-      const count = c && c.bytes.length === ret ? countDirents(c.bytes) : null;
+      const count = ret === 0 ? 0 : c && c.bytes.length === ret ? countDirents(c.bytes) : null;
       return count === null ? { text: ptr(v) } : { text: `${ptr(v)} /* ${count} entries */`, provenance: 'exit' };
     }
     default: return { text: v === 0n ? '0' : hex(v) };

@@ -22,12 +22,16 @@ export function formatFlags(value: number, table: FlagTable, zero = '0'): string
   return parts.join('|');
 }
 
-/** Open flags after the access mode (octal values of asm-generic/fcntl.h). O_SYNC includes O_DSYNC's bit. */
+/**
+ * Open flags after the access mode (octal values of asm-generic/fcntl.h), in the order strace 6.1 prints them
+ * (seen here: `O_NOFOLLOW|O_CLOEXEC|O_PATH|O_DIRECTORY`, `O_CLOEXEC|O_TMPFILE`, O_ASYNC last as `FASYNC`).
+ * O_SYNC includes O_DSYNC's bit and O_TMPFILE O_DIRECTORY's, so each comes before the flag it contains.
+ */
 export const OPEN_FLAGS: FlagTable = [
   [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'],
-  [0o4000, 'O_NONBLOCK'], [0o4010000, 'O_SYNC'], [0o10000, 'O_DSYNC'], [0o20000, 'O_ASYNC'], [0o40000, 'O_DIRECT'],
-  [0o100000, 'O_LARGEFILE'], [0o20200000, 'O_TMPFILE'], [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'],
-  [0o1000000, 'O_NOATIME'], [0o2000000, 'O_CLOEXEC'], [0o10000000, 'O_PATH'],
+  [0o4000, 'O_NONBLOCK'], [0o4010000, 'O_SYNC'], [0o10000, 'O_DSYNC'], [0o40000, 'O_DIRECT'], [0o100000, 'O_LARGEFILE'],
+  [0o400000, 'O_NOFOLLOW'], [0o1000000, 'O_NOATIME'], [0o2000000, 'O_CLOEXEC'], [0o10000000, 'O_PATH'],
+  [0o20200000, 'O_TMPFILE'], [0o200000, 'O_DIRECTORY'], [0o20000, 'FASYNC'],
 ];
 
 /** O_CREAT | O_TMPFILE's own bit: a mode argument is printed only when one of them is set. */
@@ -85,12 +89,13 @@ const FILE_TYPES: ReadonlyArray<readonly [number, string]> = [
   [0o20000, 'S_IFCHR'], [0o10000, 'S_IFIFO'],
 ];
 
-/** `S_IFREG|0644`: st_mode as strace prints it. */
+/** `S_IFREG|0644`, `S_IFDIR|S_ISVTX|0777`: st_mode as strace prints it (set-id and sticky bits by name). */
 export function formatStMode(mode: number): string {
   const type = FILE_TYPES.find(([v]) => (mode & 0o170000) === v)?.[1];
-  const perm = mode & 0o7777;
-  const octal = `0${perm.toString(8).padStart(3, '0')}`;
-  return type ? `${type}|${octal}` : octal;
+  const parts = type ? [type] : [];
+  for (const [bit, name] of [[0o4000, 'S_ISUID'], [0o2000, 'S_ISGID'], [0o1000, 'S_ISVTX']] as const) if (mode & bit) parts.push(name);
+  parts.push(`0${(mode & 0o777).toString(8).padStart(3, '0')}`);
+  return parts.join('|');
 }
 
 /** An octal mode argument (`0640`), strace's `%#03o`. */

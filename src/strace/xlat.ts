@@ -95,15 +95,16 @@ export const ADDRESS_FAMILIES: FlagTable = [
 
 const SOCK_TYPES: FlagTable = [[1, 'SOCK_STREAM'], [2, 'SOCK_DGRAM'], [3, 'SOCK_RAW'], [4, 'SOCK_RDM'], [5, 'SOCK_SEQPACKET'], [6, 'SOCK_DCCP'], [10, 'SOCK_PACKET']];
 
+/** Flags of socket types and accept4, SOCK_CLOEXEC first as strace prints them. */
+export const SOCK_FLAGS: FlagTable = [[0o2000000, 'SOCK_CLOEXEC'], [0o4000, 'SOCK_NONBLOCK']];
+
 /** `SOCK_STREAM|SOCK_CLOEXEC`: the type (low 4 bits), then SOCK_NONBLOCK / SOCK_CLOEXEC. */
 export function formatSockType(v: number): string {
   const type = SOCK_TYPES.find(([t]) => t === (v & 0xf))?.[1] ?? `0x${(v & 0xf).toString(16)} /* SOCK_??? */`;
   const rest = v & ~0xf;
-  return rest ? `${type}|${formatFlags(rest, [[0o4000, 'SOCK_NONBLOCK'], [0o2000000, 'SOCK_CLOEXEC']])}` : type;
+  return rest ? `${type}|${formatFlags(rest, SOCK_FLAGS)}` : type;
 }
 
-/** Flags of accept4 (SOCK_NONBLOCK, SOCK_CLOEXEC). */
-export const SOCK_FLAGS: FlagTable = [[0o2000000, 'SOCK_CLOEXEC'], [0o4000, 'SOCK_NONBLOCK']];
 
 const IP_PROTOCOLS: FlagTable = [
   [0, 'IPPROTO_IP'], [1, 'IPPROTO_ICMP'], [2, 'IPPROTO_IGMP'], [6, 'IPPROTO_TCP'], [17, 'IPPROTO_UDP'],
@@ -260,3 +261,13 @@ export const STATX_MASK: FlagTable = [
 export function formatStatxMask(v: number): string {
   return formatFlags(v, [[0xfff, 'STATX_ALL'], [0x7ff, 'STATX_BASIC_STATS'], ...STATX_MASK]);
 }
+
+/** madvise advice (asm-generic/mman-common.h). */
+export const MADVICE: FlagTable = [
+  [0, 'MADV_NORMAL'], [1, 'MADV_RANDOM'], [2, 'MADV_SEQUENTIAL'], [3, 'MADV_WILLNEED'], [4, 'MADV_DONTNEED'],
+  [8, 'MADV_FREE'], [9, 'MADV_REMOVE'], [10, 'MADV_DONTFORK'], [11, 'MADV_DOFORK'], [12, 'MADV_MERGEABLE'],
+  [13, 'MADV_UNMERGEABLE'], [14, 'MADV_HUGEPAGE'], [15, 'MADV_NOHUGEPAGE'], [16, 'MADV_DONTDUMP'], [17, 'MADV_DODUMP'],
+  [18, 'MADV_WIPEONFORK'], [19, 'MADV_KEEPONFORK'], [20, 'MADV_COLD'], [21, 'MADV_PAGEOUT'], [22, 'MADV_POPULATE_READ'],
+  [23, 'MADV_POPULATE_WRITE'], [24, 'MADV_DONTNEED_LOCKED'], [25, 'MADV_COLLAPSE'], [100, 'MADV_HWPOISON'],
+  [101, 'MADV_SOFT_OFFLINE'],
+];

@@ -490,3 +490,18 @@ describe('strace decoders: resources, time, futex, random', () => {
       'getrandom("\\x46\\x1c\\xff\\xd9\\xfd\\x78\\x64\\xbe", 8, GRND_NONBLOCK) = 8');
   });
 });
+
+describe('strace decoders: orders and corner cases seen against ls and other programs', () => {
+  it('open flags in strace\'s order, set-id and sticky mode bits, empty reads, SOCK_CLOEXEC first, madvise', () => {
+    assert.equal(formatOpenFlags(0o2204000), 'O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY');
+    assert.equal(formatOpenFlags(0o12600000), 'O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_PATH|O_DIRECTORY');
+    assert.equal(formatOpenFlags(0o22200002), 'O_RDWR|O_CLOEXEC|O_TMPFILE');
+    assert.equal(formatOpenFlags(0o7676000), 'O_RDONLY|O_APPEND|O_NONBLOCK|O_SYNC|O_DIRECT|O_NOFOLLOW|O_NOATIME|O_CLOEXEC|O_DIRECTORY|FASYNC');
+    assert.equal(formatStMode(0o104755), 'S_IFREG|S_ISUID|0755');
+    assert.equal(formatStMode(0o41777), 'S_IFDIR|S_ISVTX|0777');
+    assert.equal(line('read', [3n, P, 1024n], 0n), 'read(3, "", 1024) = 0');
+    assert.equal(line('getdents64', [3n, P, 32768n], 0n), 'getdents64(3, 0x7ffe1000 /* 0 entries */, 32768) = 0');
+    assert.equal(line('socket', [1n, 0o2004001n, 0n], 3n), 'socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0) = 3');
+    assert.equal(line('madvise', [0x7f3cb1530000n, 8368128n, 4n], 0n), 'madvise(0x7f3cb1530000, 8368128, MADV_DONTNEED) = 0');
+  });
+});
