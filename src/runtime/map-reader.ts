@@ -174,6 +174,11 @@ export function readScriptMap(map: ScriptMap, source: MapEntriesSource, ncpus: n
   const entries = map.agg === 'hist' || map.agg === 'lhist'
     ? readHistogramMap(map, pairs, ncpus, options)
     : pairs.map(([k, v]): MapEntry => ({ key: decodeKey(parts, view(k), options), value: reduceValue(map, cpuSlots(map, v, ncpus), options) }));
+  // bpftrace keeps a keyless count or sum in a per-CPU array, whose one element always exists: after
+  // clear() or delete(), or before the first event, it reads (and prints) as `@: 0`.
+  if (map.key === null && (map.agg === 'count' || map.agg === 'sum') && entries.length === 0) {
+    entries.push({ key: [], value: map.agg === 'count' ? { kind: 'count', value: 0n } : { kind: 'sum', value: 0n, signed: isSigned(map.value) } });
+  }
   return { name: map.name, keyTypes: parts.map((p) => keyTypeName(p.type)), valueKind: mapValueKind(map), entries };
 }
 
