@@ -8,7 +8,7 @@
  *   R9  base of this CPU's scratch buffer (a map value, checked non-NULL at entry)
  *   R7, R8  callee-saved temporaries; R0-R5 are clobbered by every helper call
  */
-import { BPF_CLASS, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_OP, type Insn, type Item, label, type Reg } from '../asm/index.js';
+import { BPF_CLASS, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_OP, type Insn, isLabel, type Item, label, type Reg } from '../asm/index.js';
 import type { SourceLocation } from '../lang/index.js';
 
 /** Registers with fixed roles in generated code. */
@@ -33,6 +33,10 @@ export class ProgramBuilder {
   #stack = 0;
   #scratch = 0;
   #labels = 0;
+  /** Where emitted code goes: the entry function's lists, or a subprogram's while one is generated. */
+  #out: { items: Item[]; locs: Array<{ item: number; loc: SourceLocation }> } = { items: this.items, locs: this.locs };
+  /** Finished subprograms (callbacks), appended after the entry function by finish(). */
+  readonly #subprogs: Array<{ items: Item[]; locs: Array<{ item: number; loc: SourceLocation }> }> = [];
   /**
    * False after an unconditional jump or exit until the next label: code there can never run (`if (c) {
    * exit(); }` is followed by the branch's jump to its end), and the verifier rejects unreachable code.
@@ -43,14 +47,14 @@ export class ProgramBuilder {
 
   /** Records that the code emitted next comes from the statement at `loc`. */
   noteLoc(loc: SourceLocation): void {
-    this.locs.push({ item: this.items.length, loc });
+    this.#out.locs.push({ item: this.#out.items.length, loc });
   }
 
   /** Appends instructions, dropping those no jump can reach. */
   emit(...insns: Insn[]): void {
     for (const insn of insns) {
       if (!this.#reachable) continue;
-      this.items.push(insn);
+      this.#out.items.push(insn);
       const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code);
       if ((cls === BPF_JMP && (op === BPF_JA || op === BPF_EXIT)) || (cls === BPF_JMP32 && op === BPF_JA)) this.#reachable = false;
     }
@@ -63,8 +67,48 @@ export class ProgramBuilder {
 
   /** Places a label here. */
   mark(name: string): void {
-    this.items.push(label(name));
+    this.#out.items.push(label(name));
     this.#reachable = true;
+  }
+
+  /**
+   * Generates a subprogram (a callback such as bpf_for_each_map_elem's): code emitted by `body` goes to a
+   * separate list, shares this program's stack and scratch allocators, and is placed after the entry
+   * function by finish(), because the kernel splits a program into functions at call targets and no jump
+   * may cross from one function into another. `rewrite` maps each of the subprogram's instructions once done.
+   */
+  subprog(body: () => void, rewrite: (insn: Insn) => Insn = (i) => i): void {
+    const saved = this.#out, reachable = this.#reachable;
+    const sub = { items: [] as Item[], locs: [] as Array<{ item: number; loc: SourceLocation }> };
+    this.#out = sub;
+    this.#reachable = true;
+    try {
+      body();
+    } finally {
+      this.#out = saved;
+      this.#reachable = reachable;
+    }
+    sub.items = sub.items.map((it) => (isLabel(it) ? it : rewrite(it)));
+    this.#subprogs.push(sub);
+  }
+
+  /** Whether code placed here can run: false after an unconditional jump or exit, until the next label. */
+  get reachable(): boolean {
+    return this.#reachable;
+  }
+
+  /** Whether code emitted so far in the current function jumps to label `name`. */
+  jumpsTo(name: string): boolean {
+    return this.#out.items.some((it) => !isLabel(it) && it.ref?.kind === 'label' && it.ref.name === name);
+  }
+
+  /** Appends the subprograms after the entry function (once, when the program is complete). */
+  finish(): void {
+    for (const sub of this.#subprogs.splice(0)) {
+      const base = this.items.length;
+      this.items.push(...sub.items);
+      this.locs.push(...sub.locs.map((l) => ({ item: l.item + base, loc: l.loc })));
+    }
   }
 
   /** An 8-byte-aligned stack area of `size` bytes; returns its offset from R10 (negative). */

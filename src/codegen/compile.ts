@@ -11,6 +11,7 @@ import type { KernelInfo } from '../types/kernel-info.js';
 import { CodegenError } from './builder.js';
 import { ResourceCollector } from './collect.js';
 import { exitProbe, exitProgram } from './deferred.js';
+import { funcInfoBtf } from './func-info.js';
 import { DROPS_MAP, EVENTS_MAP, EVENTS_RING_SIZE, GLOBALS_ENTRIES, GLOBALS_MAP, SCRATCH_MAP } from './emit.js';
 import { type CodegenOptions, ProbeCodegen, type UserReadHook } from './probe.js';
 import type { Resources } from './resources.js';
@@ -111,6 +112,8 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       const entry = infos.find((p) => p.name === d.entry)!;
       infos.push({ name: prog.name, probe: exitProbe(d, entry.probe), internal: true });
     });
+    // Programs with callbacks (loops over maps) need func_info, hence BTF for their functions.
+    const funcBtf = funcInfoBtf(programs);
     if (scratch > SCRATCH_LIMIT) throw new CodegenError(`the script needs ${scratch} bytes of scratch space per CPU (limit ${SCRATCH_LIMIT}): lower max_strlen`);
     const spec: CollectionSpec = {
       maps: [
@@ -124,6 +127,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
         ...res.deferred.map((d) => ({ name: d.pendingMap, kind: 'hash' as const, keySize: 8, valueSize: d.size, maxEntries: 16384 })),
       ],
       programs,
+      ...(funcBtf ? { btf: funcBtf } : {}),
     };
     const resources: Resources = {
       maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, deferred: res.deferred, stackMaps: res.stackMaps, joins: res.joins, helperErrors: res.helperErrors, programs: infos,

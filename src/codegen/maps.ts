@@ -66,7 +66,11 @@ function update(g: ProbeCodegen, sm: ScriptMap, keyOff: number, valueOff: number
 export function mapRead(g: ProbeCodegen, m: MapRef, dst: number | null): void {
   const b = g.b;
   const sm = g.res.map(m.name);
-  if (sm.agg && sm.agg !== 'count' && sm.agg !== 'sum') throw new CodegenError(`reading the value of ${sm.agg}() map ${m.name} in a probe is not supported`);
+  if (sm.agg) {
+    if (dst !== null) throw new CodegenError(`the value of ${sm.agg}() map ${m.name} is an integer`);
+    percpuValue(g, sm, buildKey(g, m, sm));
+    return;
+  }
   const keyOff = buildKey(g, m, sm);
   lookup(g, sm, keyOff);
   const absent = b.newLabel('absent'), end = b.newLabel('mread');
@@ -84,6 +88,47 @@ export function mapRead(g: ProbeCodegen, m: MapRef, dst: number | null): void {
     zeroScratch(b, dst, size);
   }
   b.mark(end);
+}
+
+/**
+ * R0 = the value of the aggregation at scratch key `keyOff` over every CPU (0 when absent), as bpftrace reads
+ * count, sum, min, max and avg values in expressions: each CPU's slot is read with bpf_map_lookup_percpu_elem
+ * (5.19) in a loop bounded by the number of possible CPUs.
+ */
+export function percpuValue(g: ProbeCodegen, sm: ScriptMap, keyOff: number): void {
+  const b = g.b;
+  const fn = sm.agg;
+  if (fn !== 'count' && fn !== 'sum' && fn !== 'min' && fn !== 'max' && fn !== 'avg') {
+    throw new CodegenError(`the value of a ${String(fn)}() map cannot be read as an integer`);
+  }
+  const signed = fn !== 'count' && (sm.value.kind !== 'int' || sm.value.signed);
+  // acc: the total, or the best min/max so far; aux: avg's element count, or whether min/max saw a value.
+  const cpu = b.allocStack(8), acc = b.allocStack(8), aux = b.allocStack(8);
+  const top = b.newLabel('pcpu'), next = b.newLabel('pcpu_next'), done = b.newLabel('pcpu_done');
+  b.emit(st(8, R10, cpu, 0), st(8, R10, acc, 0), st(8, R10, aux, 0));
+  b.mark(top);
+  b.emit(ldx(8, R3, R10, cpu), jmpImm('jge', R3, g.options.ncpus, done), ldMapFd(R1, sm.bpfName));
+  scratchPtr(b, R2, keyOff);
+  b.emit(call('map_lookup_percpu_elem'), jmpImm('jeq', R0, 0, next), ldx(8, R1, R0, 0), ldx(8, R2, R10, acc));
+  if (fn === 'count' || fn === 'sum') b.emit(alu64Reg('add', R2, R1), stx(8, R10, acc, R2));
+  else if (fn === 'avg') b.emit(alu64Reg('add', R2, R1), stx(8, R10, acc, R2), ldx(8, R1, R0, 8), ldx(8, R2, R10, aux), alu64Reg('add', R2, R1), stx(8, R10, aux, R2));
+  else {
+    // A CPU's min/max counts only once set ({ value, set }); the first set one is taken as is.
+    const take = b.newLabel('pcpu_take');
+    b.emit(ldx(8, R3, R0, 8), jmpImm('jeq', R3, 0, next), ldx(8, R3, R10, aux), jmpImm('jeq', R3, 0, take),
+      jmpReg(fn === 'min' ? (signed ? 'jsge' : 'jge') : (signed ? 'jsle' : 'jle'), R1, R2, next));
+    b.mark(take);
+    b.emit(stx(8, R10, acc, R1), st(8, R10, aux, 1));
+  }
+  b.mark(next);
+  b.emit(ldx(8, R3, R10, cpu), alu64Imm('add', R3, 1), stx(8, R10, cpu, R3), ja(top));
+  b.mark(done);
+  b.emit(ldx(8, R0, R10, acc));
+  if (fn === 'avg') {
+    const empty = b.newLabel('avg_empty');
+    b.emit(ldx(8, R1, R10, aux), jmpImm('jeq', R1, 0, empty), alu64Reg(signed ? 'sdiv' : 'div', R0, R1));
+    b.mark(empty);
+  }
 }
 
 /** `@m[k] = value`, including aggregations (`@m[k] = count()`). */

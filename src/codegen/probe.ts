@@ -17,6 +17,7 @@ import { genCall } from './calls.js';
 import { genGlobal, genStack } from './stacks.js';
 import { PT_REGS_ARGS, PT_REGS_RC } from './context.js';
 import { copyScratch, extend, GLOBAL_CPID, GLOBALS_MAP, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
+import { genForMap } from './for-map.js';
 import { mapAssign, mapRead, mapUpdateOp } from './maps.js';
 import type { ResourceCollector } from './collect.js';
 
@@ -59,12 +60,21 @@ function endsFlow(s: Stmt): boolean {
   }
 }
 
+/** Whether an arithmetic operand is signed: a signed integer, or a map value of a signed aggregation read as its total. */
+function signedOperand(t: Type): boolean {
+  if (t.kind === 'agg') return t.fn !== 'count' && (t.valueType?.kind !== 'int' || t.valueType.signed);
+  return t.kind === 'int' && t.signed;
+}
+
 /** Generates one program. */
 export class ProbeCodegen {
   readonly b: ProgramBuilder;
   readonly vars = new Map<string, { slot?: number; scratch?: number; type: Type }>();
-  readonly exitLabel: string;
+  /** Where exit() and return jump: the program's exit, or inside a loop callback the callback's stop path. */
+  exitLabel: string;
   readonly loops: Array<{ brk: string; cont: string }> = [];
+  /** Stack slots saving R6 and R9 for loop callbacks (see for-map.ts), allocated on first use. */
+  #frameSlots: { ctx: number; scratch: number } | undefined;
 
   constructor(
     readonly typed: TypedProgram,
@@ -101,7 +111,14 @@ export class ProbeCodegen {
     this.stmt(this.ast.body);
     b.mark(this.exitLabel);
     b.emit(mov64Imm(R0, 0), exit());
+    b.finish();
     return b;
+  }
+
+  /** The stack slots where loops over maps save the context and scratch pointers for their callbacks. */
+  frameSlots(): { ctx: number; scratch: number } {
+    this.#frameSlots ??= { ctx: this.b.allocStack(8), scratch: this.b.allocStack(8) };
+    return this.#frameSlots;
   }
 
   // ---------------------------------------------------------------- statements
@@ -180,7 +197,10 @@ export class ProbeCodegen {
         return;
       }
       case 'For': {
-        if (s.iterable.kind !== 'Range') throw new CodegenError('for loops over maps are not supported yet');
+        if (s.iterable.kind === 'Map') {
+          genForMap(this, s);
+          return;
+        }
         const v = this.varSlot(s.variable.name, this.pt.vars.get(s.variable.name)!);
         this.scalar(s.iterable.end);
         const endSlot = spill(b);
@@ -403,7 +423,7 @@ export class ProbeCodegen {
     this.scalar(e.right);
     b.emit(mov64Reg(R1, R0));
     reload(b, slot, R0);
-    const signed = (lt.kind === 'int' && lt.signed) || (rt.kind === 'int' && rt.signed);
+    const signed = signedOperand(lt) || signedOperand(rt);
     const cmp: Record<string, Parameters<typeof jmpReg>[0]> = {
       '==': 'jeq', '!=': 'jne', '<': signed ? 'jslt' : 'jlt', '>': signed ? 'jsgt' : 'jgt', '<=': signed ? 'jsle' : 'jle', '>=': signed ? 'jsge' : 'jge',
     };
@@ -704,6 +724,13 @@ export class ProbeCodegen {
       case 'Map':
         mapRead(this, e, dst);
         return;
+      case 'TupleAccess': {
+        // A string or tuple element (`$kv.0` of a map with string or tuple keys) is copied out of its tuple.
+        const tt = this.type(e.expr);
+        if (tt.kind !== 'tuple') break;
+        copyScratch(b, dst, this.materialize(e.expr) + tt.offsets[e.index]!, sizeOf(t));
+        return;
+      }
       case 'Tuple': {
         if (t.kind !== 'tuple') break;
         zeroScratch(b, dst, t.size);

@@ -90,6 +90,33 @@ function valueTypeOf(t: Type): Type {
   return t;
 }
 
+/** Aggregations whose map value reads as one integer (bpftrace's castable map types). */
+const CASTABLE: ReadonlySet<AggFn> = new Set<AggFn>(['count', 'sum', 'min', 'max', 'avg']);
+
+/**
+ * The integer a map value of type `t` reads as in an expression: bpftrace 0.26 lets count, sum, min, max
+ * and avg values take part in arithmetic and comparisons (`@n > 3`) and casts, as their total over CPUs.
+ */
+function castableValue(t: Type): Type | null {
+  if (t.kind !== 'agg' || !CASTABLE.has(t.fn)) return null;
+  return int(8, t.fn !== 'count' && (t.valueType?.kind !== 'int' || t.valueType.signed));
+}
+
+/** `t`, or the integer it reads as when it is a castable aggregation. */
+function asOperand(t: Type): Type {
+  return castableValue(t) ?? t;
+}
+
+/** A map key type that holds both `a` and `b` (compatible): the longer string, element by element in tuples. */
+function widerKey(a: Type, b: Type): Type {
+  if (a.kind === 'string' && b.kind === 'string') return b.size > a.size ? b : a;
+  if (a.kind === 'tuple' && b.kind === 'tuple') {
+    const elems = a.elems.map((e, i) => widerKey(e, b.elems[i]!));
+    return elems.every((e, i) => e === a.elems[i]) ? a : tuple(elems);
+  }
+  return a;
+}
+
 /** Runs the pass. */
 export function typecheck(program: Program, probes: readonly ResolvedProbe[], kernel: KernelInfo, diags: Diagnostics, options: TypeOptions): TypedProgram {
   const btfTypes = kernel.btf ? new BtfTypes(kernel.btf) : null;
@@ -109,7 +136,8 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
   const exprs = new Map<number, Type>();
   const consts = new Map<number, bigint>();
   const vars = new Map<string, Type>();
-  const loopVars = new Set<string>();
+  /** Variables first declared inside a for loop's body, read after the loop ended (bpftrace scopes them to the body). */
+  const outOfScope = new Set<string>();
   /** Calls whose value is dropped (a statement, or a branch of a ternary statement): they may return none. */
   const discarded = new Set<number>();
   const sink = diags ?? ({ error() {}, warning() {} } as unknown as Diagnostics);
@@ -177,7 +205,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
     } else if (sig.key !== null && key !== null && !compatible(sig.key, key)) {
       err(m.keys.length === 1 ? m.keys[0]!.loc : m.loc,
         `Argument mismatch for ${m.name}: trying to access with arguments: '${typeName(key)}' when map expects arguments: '${typeName(sig.key)}'`);
-    }
+    } else if (sig.key !== null && key !== null) sig.key = widerKey(sig.key, key);
   }
 
   function set(e: Expr, t: Type): Type {
@@ -215,14 +243,14 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       case 'Identifier':
         return set(e, err(e.loc, `Unknown identifier: '${e.name}'`));
       case 'Variable': {
-        const t = vars.get(e.name);
+        const t = outOfScope.has(e.name) ? undefined : vars.get(e.name);
         if (!t) return set(e, err(e.loc, `Undefined or undeclared variable: ${e.name}`));
         return set(e, t);
       }
       case 'Map':
         return set(e, ctx.mapType(e));
       case 'Unary': {
-        const t = expr(e.operand);
+        const t = e.op === '*' ? expr(e.operand) : asOperand(expr(e.operand));
         if (e.op === '!') return set(e, isIntegral(t) ? bool : err(e.loc, `The ! operator can not be used on expressions of type '${typeName(t)}'`));
         if (e.op === '*') {
           if (t.kind !== 'pointer') return set(e, err(e.loc, `Can not dereference type '${typeName(t)}': it is not a pointer`));
@@ -245,7 +273,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         return set(e, t && t.kind === 'int' ? t : s64);
       }
       case 'Binary': {
-        const l = expr(e.left), r = expr(e.right);
+        const l = asOperand(expr(e.left)), r = asOperand(expr(e.right));
         if (l.kind === 'unknown' || r.kind === 'unknown') return set(e, unknown);
         if ((e.op === '==' || e.op === '!=') && l.kind === 'string' && r.kind === 'string') return set(e, bool);
         if (!isIntegral(l) || !isIntegral(r)) {
@@ -271,7 +299,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         const from = expr(e.expr);
         const to = resolveTypeSpec(e.type);
         if (!to) return set(e, unknown);
-        if (isScalar(to) && !isScalar(from) && from.kind !== 'unknown' && from.kind !== 'array') {
+        if (isScalar(to) && !isScalar(from) && from.kind !== 'unknown' && from.kind !== 'array' && !castableValue(from)) {
           return set(e, err(e.loc, `Cannot cast from '${typeName(from)}' to '${typeName(to)}'`));
         }
         return set(e, to.kind === 'pointer' && from.kind === 'pointer' ? { ...to, space: from.space } : to);
@@ -431,7 +459,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
 
   /** Checks the condition of an if, a while or a ternary. */
   function condition(e: Expr, what: string): void {
-    const t = expr(e);
+    const t = asOperand(expr(e));
     if (t.kind !== 'unknown' && !isIntegral(t)) err(e.loc, `Invalid condition in ${what}: ${typeName(t)}`);
   }
 
@@ -444,6 +472,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
   }
 
   function assignVar(target: Variable, t: Type, loc: Expr['loc']): void {
+    outOfScope.delete(target.name);
     const old = vars.get(target.name);
     if (t.kind === 'none') {
       err(loc, `Value '${target.name}' cannot be assigned: the right-hand side has no value`);
@@ -453,6 +482,21 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
     else if (!compatible(old, t)) err(loc, `Type mismatch for ${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(old)}'`);
     else if (old.kind === 'string' && t.kind === 'string' && t.size > old.size) vars.set(target.name, t);
     exprs.set(target.id, vars.get(target.name)!);
+  }
+
+  /** for-loop nesting at the statement being checked. */
+  let loopDepth = 0;
+
+  /**
+   * A for loop's body: variables it declares are scoped to it, as in bpftrace, where the body of a loop
+   * over a map is a callback that sees only the variables declared before the loop.
+   */
+  function forBody(body: Stmt): void {
+    const before = new Set(vars.keys());
+    loopDepth++;
+    stmt(body);
+    loopDepth--;
+    for (const name of vars.keys()) if (!before.has(name)) outOfScope.add(name);
   }
 
   function stmt(s: Stmt): void {
@@ -533,14 +577,14 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         stmt(s.body);
         return;
       case 'For':
-        // A loop variable is new (bpftrace scopes it to the loop); an earlier loop's may be reused.
-        if (vars.has(s.variable.name) && !loopVars.has(s.variable.name)) {
+        // A loop variable is new and scoped to the loop; an ended loop's, or a variable of an ended loop's body, may be reused.
+        if (vars.has(s.variable.name) && !outOfScope.has(s.variable.name)) {
           err(s.variable.loc, `Loop declaration shadows existing variable: ${s.variable.name}`);
           return;
         }
-        loopVars.add(s.variable.name);
+        outOfScope.delete(s.variable.name);
         if (s.iterable.kind === 'Range') {
-          const [from, to] = [expr(s.iterable.start), expr(s.iterable.end)];
+          const [from, to] = [asOperand(expr(s.iterable.start)), asOperand(expr(s.iterable.end))];
           if (from.kind !== 'unknown' && !isIntegral(from)) err(s.iterable.start.loc, 'Loop range requires an integer for the start value');
           if (to.kind !== 'unknown' && !isIntegral(to)) err(s.iterable.end.loc, 'Loop range requires an integer for the end value');
           vars.set(s.variable.name, s64);
@@ -548,12 +592,22 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
           const sig = maps.get(s.iterable.name);
           if (!sig) err(s.iterable.loc, `Undefined map: ${s.iterable.name}`);
           else if (sig.key === null) err(s.iterable.loc, `${s.iterable.name} has no explicit keys (scalar map), and cannot be used for iteration`);
-          else vars.set(s.variable.name, tuple([sig.key, sig.agg ? { kind: 'agg', fn: sig.agg } : sig.value]));
+          else if (sig.agg && !CASTABLE.has(sig.agg)) err(s.iterable.loc, `Loop expression does not support type: ${sig.agg}_t`);
+          else {
+            // A per-CPU aggregation's element is its total over CPUs, an integer (see castableValue).
+            const value = sig.agg ? castableValue({ kind: 'agg', fn: sig.agg, valueType: sig.value })! : sig.value;
+            vars.set(s.variable.name, tuple([sig.key, value]));
+          }
         }
-        exprs.set(s.variable.id, vars.get(s.variable.name) ?? unknown);
-        stmt(s.body);
+        // Unknown when the iterable is wrong, so that the body's uses of the variable add no further errors.
+        if (!vars.has(s.variable.name)) vars.set(s.variable.name, unknown);
+        exprs.set(s.variable.id, vars.get(s.variable.name)!);
+        forBody(s.body);
+        outOfScope.add(s.variable.name);
         return;
       case 'Return':
+        // bpftrace compiles loop bodies into callbacks, from which `return` cannot leave the probe.
+        if (loopDepth > 0) err(s.loc, "'return' statement is not allowed in a for-loop");
         if (s.value) expr(s.value);
         return;
       case 'Break': case 'Continue':
@@ -566,7 +620,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
   }
 
   if (ast.predicate) {
-    const t = expr(ast.predicate);
+    const t = asOperand(expr(ast.predicate));
     if (t.kind !== 'unknown' && !isIntegral(t)) err(ast.predicate.loc, `Invalid condition: ${typeName(t)}`);
   }
   stmt(ast.body);
