@@ -13,6 +13,7 @@ import { alu64Imm, call, ja, jmpImm, ldx, mov64Imm, R0, R1, R2, R3, R10, st, stx
 import type { Call, Expr } from '../lang/index.js';
 import { SCRATCH } from './builder.js';
 import { eventHeader, outputRecord, reload, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
+import { sizeOf } from '../types/types.js';
 import type { ProbeCodegen } from './probe.js';
 import { EVENT, EVENT_HEADER } from './resources.js';
 
@@ -69,7 +70,8 @@ export function genNtop(g: ProbeCodegen, c: Call, dst: number): void {
   const addr = c.args[c.args.length - 1]!;
   const t = g.type(addr);
   zeroScratch(b, dst, 24);
-  if (t.kind === 'array') g.into(addr, dst + 8);
+  // The address bytes as they are: a string-typed `__u8[4]` field must not stop at its first zero byte.
+  if (t.kind === 'array' || t.kind === 'string') g.copyPlace(g.placeOf(addr), dst + 8, Math.min(16, sizeOf(t)), false);
   else {
     g.scalar(addr);
     b.emit(stx(4, SCRATCH, dst + 8, R0));
@@ -77,5 +79,5 @@ export function genNtop(g: ProbeCodegen, c: Call, dst: number): void {
   if (c.args.length === 2) {
     g.scalar(c.args[0]!);
     b.emit(stx(8, SCRATCH, dst, R0));
-  } else b.emit(st(8, SCRATCH, dst, t.kind === 'array' && t.len === 16 ? AF_INET6 : AF_INET));
+  } else b.emit(st(8, SCRATCH, dst, sizeOf(t) === 16 ? AF_INET6 : AF_INET));
 }

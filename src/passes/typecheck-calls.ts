@@ -214,7 +214,8 @@ const CHECKERS: Record<string, Checker> = {
     if (c.args.length === 2) integerArg(c.args[0]!, c, ctx, 'address family');
     const addr = c.args[c.args.length - 1]!;
     const t = ctx.expr(addr);
-    const bytes = t.kind === 'array' && t.elem.kind === 'int' && t.elem.size === 1 ? t.len : null;
+    // Tracepoint formats declare addresses as `__u8 saddr[4]`, which the format parser reads as char strings.
+    const bytes = t.kind === 'array' && t.elem.kind === 'int' && t.elem.size === 1 ? t.len : t.kind === 'string' && addr.kind !== 'String' ? t.size : null;
     if (t.kind === 'unknown' || t.kind === 'int' || bytes === 4 || bytes === 16) return { kind: 'inet' };
     ctx.diags.error(addr.loc, `ntop() expects an integer or a char[4] or char[16] array as the address (${typeName(t)} provided)`);
     return unknown;
