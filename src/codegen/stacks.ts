@@ -10,7 +10,7 @@
  * len() of a map or a stack, and reads of the runtime-filled globals (cpid).
  */
 import {
-  alu64Imm, alu64Reg, call, jmpImm, ldMapFd, ldx, mov32Reg, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, st,
+  alu64Imm, alu64Reg, call, exit, jmpImm, ldFuncAddr, ldMapFd, ldx, mov32Reg, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, st,
 } from '../asm/index.js';
 import type { Expr } from '../lang/index.js';
 import { DEFAULT_STACK_LIMIT, type Type } from '../types/types.js';
@@ -47,8 +47,14 @@ export function genStack(g: ProbeCodegen, t: StackType): void {
 export function genLen(g: ProbeCodegen, e: Expr): void {
   const b = g.b;
   if (e.kind === 'Map' && !e.indexed) {
-    // Counting needs a bpf_for_each_map_elem callback, i.e. subprograms with func_info (coming with loops over maps).
-    throw new CodegenError(`len(${e.name}) is not supported yet`);
+    const sm = g.res.map(e.name);
+    const callback = b.newLabel('len_cb');
+    b.subprog(() => {
+      b.mark(callback);
+      b.emit(mov64Imm(R0, 0), exit());
+    });
+    b.emit(ldMapFd(R1, sm.bpfName), ldFuncAddr(R2, callback), mov64Imm(R3, 0), mov64Imm(R4, 0), call('for_each_map_elem'));
+    return;
   }
   const t = g.type(e);
   if (t.kind !== 'stack') throw new CodegenError('len() of a value that is neither a map nor a stack');

@@ -185,7 +185,9 @@ const CHECKERS: Record<string, Checker> = {
     if (!arity(c, ctx, 1)) return s64;
     const a = c.args[0]!;
     if (a.kind === 'Map' && !a.indexed) {
-      ctx.mapType(a, true);
+      const t = ctx.mapType(a, true);
+      // siesta keeps a histogram's buckets as separate kernel entries, so counting them would not count keys.
+      if (t.kind === 'agg' && (t.fn === 'hist' || t.fn === 'lhist')) ctx.diags.error(a.loc, `len() of ${t.fn}() map ${a.name} is not supported`);
       return s64;
     }
     const t = ctx.expr(a);

@@ -85,6 +85,15 @@ describe('builtins: diagnostics for misuse', () => {
     );
   });
 
+  it('len of a histogram map is refused rather than counting its buckets', () => {
+    assert.equal(
+      errors('begin { @h = hist(5); printf("%d\\n", len(@h)); }'),
+      'stdin:1:42-44: ERROR: len() of hist() map @h is not supported\n' +
+        'begin { @h = hist(5); printf("%d\\n", len(@h)); }\n' +
+        '                                         ~~\n',
+    );
+  });
+
   it('join takes an array of pointers and prints, returning nothing', () => {
     assert.equal(
       errors('begin { join("a b"); }'),
