@@ -4,9 +4,10 @@
  */
 import { alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, st, stx } from '../asm/index.js';
 import type { Call, Expr } from '../lang/index.js';
+import { constantInt } from '../passes/typecheck-calls.js';
 import { int, isScalar, sizeOf, type Type } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
-import { eventHeader, outputRecord, reload, scratchPtr, spill, zeroScratch } from './emit.js';
+import { copyScratch, eventHeader, outputRecord, reload, scratchPtr, spill, zeroScratch } from './emit.js';
 import { genJoin, genNtop } from './join.js';
 import { mapDelete, mapHasKey } from './maps.js';
 import { genLen, genStack } from './stacks.js';
@@ -191,6 +192,15 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
       const t = g.type(c);
       const src = c.args[0]!;
       const st0 = g.type(src);
+      if (st0.kind === 'string' && c.name === 'buf') {
+        // A buffer is a u32 length then the bytes: copy the string's first bytes after the length.
+        const size = (t as Extract<Type, { kind: 'buffer' }>).size;
+        const n = Math.min(size, sizeOf(st0));
+        copyScratch(b, dst + 4, g.materialize(src), n);
+        zeroScratch(b, dst + 4 + n, size - n);
+        b.emit(st(4, SCRATCH, dst, size));
+        return;
+      }
       if (st0.kind === 'string') {
         g.into(src, dst);
         return;
@@ -211,7 +221,7 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
       return;
     }
     case 'strncmp': {
-      const n = Number((c.args[2] as Extract<Expr, { kind: 'Integer' }>).value);
+      const n = Number(constantInt(c.args[2]!, g.options.params) ?? 0n);
       const [a, d] = [g.materialize(c.args[0]!), g.materialize(c.args[1]!)];
       const ta = g.type(c.args[0]!), td = g.type(c.args[1]!);
       const limit = Math.min(n, sizeOf(ta), sizeOf(td));

@@ -77,7 +77,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
   const config = configOf(parsed.program, diags);
   const maxStrlen = o.maxStrlen ?? config.max_strlen ?? 1024;
   const maxMapKeys = o.maxMapKeys ?? config.max_map_keys ?? 4096;
-  const probes = resolveProbes(parsed.program, kernel, diags);
+  const probes = resolveProbes(parsed.program, kernel, diags, { positionalParams: o.params ?? [] });
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   if (probes.length === 0) {
     diags.error(null, 'No probes to attach');

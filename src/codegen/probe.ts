@@ -10,6 +10,8 @@ import {
   R3, R10, type Reg, st, stx,
 } from '../asm/index.js';
 import type { Expr, Probe, Stmt } from '../lang/index.js';
+import { positionalInteger } from '../passes/positional.js';
+import { constantInt } from '../passes/typecheck-calls.js';
 import type { ProbeTypes, TypedProgram } from '../passes/typecheck.js';
 import { isScalar, type RecordField, sizeOf, type Type, typeName } from '../types/types.js';
 import { CodegenError, CTX, ProgramBuilder, SCRATCH } from './builder.js';
@@ -191,7 +193,7 @@ export class ProbeCodegen {
         return;
       }
       case 'Unroll': {
-        const n = s.count.kind === 'Integer' ? Number(s.count.value) : 0;
+        const n = Number(constantInt(s.count, this.options.params) ?? 0n);
         if (n < 1 || n > 100) throw new CodegenError('unroll count must be an integer literal between 1 and 100');
         for (let i = 0; i < n; i++) this.stmt(s.body);
         return;
@@ -300,8 +302,8 @@ export class ProbeCodegen {
         b.emit(mov64Imm(R0, e.value ? 1 : 0));
         return;
       case 'PositionalParam': {
-        const v = this.options.params[e.index - 1] ?? '0';
-        this.constant(/^-?\d+$/.test(v) ? BigInt(v) : 0n);
+        // The type check made it an integer only when it spells one (or is missing: 0).
+        this.constant(positionalInteger(this.options.params[e.index - 1] ?? '0') ?? 0n);
         return;
       }
       case 'ParamCount':

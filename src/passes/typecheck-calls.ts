@@ -8,6 +8,7 @@ import { checkPrintfArgs, parsePrintfFormat, type PrintfArgType } from '../outpu
 import {
   bool, DEFAULT_STACK_LIMIT, isIntegral, none, s64, type StackMode, string, type Type, typeName, u64, unknown,
 } from '../types/types.js';
+import { positionalValue } from './positional.js';
 import type { CheckContext } from './typecheck.js';
 
 /** The printf view of a type. */
@@ -52,10 +53,21 @@ function integerArg(e: Expr, c: Call, ctx: CheckContext, what = 'argument'): Typ
   return t;
 }
 
+/** The value of an integer literal or of a positional parameter that is one ($1 of `3`), else null. */
+export function constantInt(e: Expr, params: readonly string[]): bigint | null {
+  if (e.kind === 'Integer') return e.value;
+  if (e.kind === 'PositionalParam') {
+    const v = positionalValue(params, e.index, false);
+    return v.kind === 'int' ? v.value : null;
+  }
+  return null;
+}
+
 function literalInt(e: Expr | undefined, c: Call, ctx: CheckContext, what: string): bigint | null {
-  if (e?.kind === 'Integer') {
-    ctx.expr(e);
-    return e.value;
+  const v = e ? constantInt(e, ctx.options.params) : null;
+  if (v !== null) {
+    ctx.expr(e!);
+    return v;
   }
   if (e?.kind === 'Unary' && e.op === '-' && e.operand.kind === 'Integer') {
     ctx.expr(e);
@@ -93,7 +105,8 @@ const CHECKERS: Record<string, Checker> = {
     const t = ctx.expr(c.args[0]!);
     let size = ctx.options.maxStrlen;
     if (c.args[1]) {
-      const n = c.args[1].kind === 'Integer' ? Number(c.args[1].value) : null;
+      const k = constantInt(c.args[1], ctx.options.params);
+      const n = k === null ? null : Number(k);
       integerArg(c.args[1], c, ctx, 'length');
       if (n !== null) size = Math.min(size, n + 1);
     }
@@ -110,7 +123,8 @@ const CHECKERS: Record<string, Checker> = {
     let size = t.kind === 'array' ? t.len * (t.elem.kind === 'int' ? t.elem.size : 8) : 64;
     if (c.args[1]) {
       integerArg(c.args[1], c, ctx, 'length');
-      if (c.args[1].kind === 'Integer') size = Number(c.args[1].value);
+      const k = constantInt(c.args[1], ctx.options.params);
+      if (k !== null) size = Number(k);
     }
     return { kind: 'buffer', size: Math.min(size, ctx.options.maxStrlen) };
   },
@@ -145,8 +159,8 @@ const CHECKERS: Record<string, Checker> = {
     // bpftrace 0.26: the bounds are non-negative integer literals (or numeric positional parameters).
     const bound = (e: Expr, what: string): bigint | null => {
       ctx.expr(e);
-      const param = e.kind === 'PositionalParam' ? ctx.options.params[e.index - 1] : undefined;
-      const v = e.kind === 'Integer' ? e.value : param !== undefined && /^\d+$/.test(param) ? BigInt(param) : null;
+      const k = constantInt(e, ctx.options.params);
+      const v = k !== null && k >= 0n ? k : null;
       if (v === null) ctx.diags.error(c.loc, what === 'step' ? 'lhist: invalid step value' : `lhist: invalid ${what} value (must be non-negative literal)`);
       return v;
     };

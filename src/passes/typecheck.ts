@@ -3,7 +3,7 @@
  * infers the key and value types of every map across the whole script, and reports misuse as diagnostics.
  * A probe body is checked once per attach point, because `args` differs between tracepoints.
  */
-import type { Diagnostics, Expr, MapRef, Program, Stmt, TypeSpec, Variable } from '../lang/index.js';
+import { type Diagnostics, endColumnOf, endLineOf, type Expr, type MapRef, type Program, type Stmt, type TypeSpec, type Variable } from '../lang/index.js';
 import { BtfTypes } from '../types/from-btf.js';
 import type { KernelInfo } from '../types/kernel-info.js';
 import {
@@ -11,7 +11,8 @@ import {
   typeName, u32, u64, unknown,
 } from '../types/types.js';
 import type { ResolvedProbe } from './probes.js';
-import { checkCall } from './typecheck-calls.js';
+import { positionalValue } from './positional.js';
+import { checkCall, constantInt } from './typecheck-calls.js';
 
 /** A script map's signature, the same in every probe. */
 export interface MapSig {
@@ -140,6 +141,8 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
   const outOfScope = new Set<string>();
   /** Calls whose value is dropped (a statement, or a branch of a ternary statement): they may return none. */
   const discarded = new Set<number>();
+  /** Positional parameters that are the argument of str(): text there, whatever they spell. */
+  const paramsInStr = new Set<number>();
   const sink = diags ?? ({ error() {}, warning() {} } as unknown as Diagnostics);
   const err = (loc: Expr['loc'], text: string, notes?: string[]) => {
     sink.error(loc, text, notes);
@@ -233,8 +236,9 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       case 'Bool':
         return set(e, bool);
       case 'PositionalParam': {
-        const v = options.params[e.index - 1];
-        return set(e, v !== undefined && /^-?\d+$/.test(v) ? s64 : string(Math.max(1, (v ?? '').length + 1)));
+        const v = positionalValue(options.params, e.index, paramsInStr.has(e.id));
+        if (v.kind === 'string') return set(e, string(new TextEncoder().encode(v.text).length + 1));
+        return set(e, v.value > 0x7fffffffffffffffn ? u64 : s64);
       }
       case 'ParamCount':
         return set(e, s64);
@@ -330,6 +334,8 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         return set(e, base.kind === 'unknown' ? unknown : err(e.loc, `The array index operator [] can not be used on expressions of type '${typeName(base)}'`));
       }
       case 'Call': {
+        // bpftrace reads a parameter given to str() as text, so a missing one is "" there (0 elsewhere).
+        if (e.name === 'str' && e.args[0]?.kind === 'PositionalParam') paramsInStr.add(e.args[0].id);
         const t = checkCall(e, ctx);
         if (t.kind === 'none' && !discarded.has(e.id)) return set(e, err(e.loc, `${e.name}() returns no value and can only be used as a statement`));
         return set(e, t);
@@ -572,10 +578,17 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         condition(s.cond, 'while()');
         stmt(s.body);
         return;
-      case 'Unroll':
+      case 'Unroll': {
         expr(s.count);
+        // bpftrace underlines `unroll (N)`: from the keyword to the `)` after the count (its grammar needs one).
+        const at = { ...s.loc, endLine: endLineOf(s.count.loc), endColumn: endColumnOf(s.count.loc) + 1 };
+        const n = constantInt(s.count, options.params);
+        if (n === null) err(at, 'unroll count must be an integer literal or a positional parameter');
+        else if (n < 1n) err(at, 'unroll minimum value is 1');
+        else if (n > 100n) err(at, 'unroll maximum value is 100');
         stmt(s.body);
         return;
+      }
       case 'For':
         // A loop variable is new and scoped to the loop; an ended loop's, or a variable of an ended loop's body, may be reused.
         if (vars.has(s.variable.name) && !outOfScope.has(s.variable.name)) {
