@@ -2,7 +2,7 @@
  * Records of the kernel programs (layout in program.ts) decoded into plain values, and the calls they form.
  */
 import type { Provenance } from '../capture/mechanisms.js';
-import { KIND_ENTER, RECORD_HEADER, STR_SIZE } from './program.js';
+import { KIND_ENTER, KIND_GENERATE, KIND_SIGNAL, RECORD_HEADER, STR_SIZE } from './program.js';
 
 /** User memory captured for one argument: the bytes, the helper's result and where they came from. */
 export interface Capture {
@@ -15,7 +15,11 @@ export interface Capture {
 
 /** One decoded record. */
 export interface TraceRecord {
-  kind: 'enter' | 'exit';
+  /**
+   * A syscall's entry or exit; a signal delivered (nr = the signal, args = [sa_handler, siginfo address]); a
+   * signal sent to tid (nr = the signal, args = [si_code, sender pid_tgid, sender uid_gid]).
+   */
+  kind: 'enter' | 'exit' | 'signal' | 'generate';
   tid: number;
   tgid: number;
   nr: number;
@@ -37,15 +41,16 @@ function capture(view: DataView, at: number, size: number, result: number, prove
 
 /** Decodes the record at `offset` of `view` (copies what it keeps: the view is only valid during the callback). */
 export function decodeRecord(view: DataView, offset: number, bufSize: number): TraceRecord {
-  const kind = view.getUint32(offset, true) === KIND_ENTER ? 'enter' : 'exit';
+  const k = view.getUint32(offset, true);
+  const kind = k === KIND_ENTER ? 'enter' : k === KIND_SIGNAL ? 'signal' : k === KIND_GENERATE ? 'generate' : 'exit';
   const args: bigint[] = [];
-  for (let i = 0; i < (kind === 'enter' ? 6 : 1); i++) args.push(view.getBigUint64(offset + 24 + 8 * i, true));
+  for (let i = 0; i < (kind === 'enter' ? 6 : kind === 'signal' ? 2 : kind === 'generate' ? 3 : 1); i++) args.push(view.getBigUint64(offset + 24 + 8 * i, true));
   const len0 = view.getInt32(offset + 72, true);
   const len1 = view.getInt32(offset + 76, true);
   const blen = view.getInt32(offset + 80, true);
   const flags = view.getUint32(offset + 84, true);
   const reread = { str0: (flags & 1) !== 0, str1: (flags & 2) !== 0, inbuf: (flags & 4) !== 0, outbuf: (flags & 8) !== 0 };
-  const prov: Provenance = kind === 'enter' ? 'exact' : 'exit';
+  const prov: Provenance = kind === 'exit' ? 'exit' : 'exact';
   // Captures are packed after the header, each as long as its (positive) read result.
   const size = (len: number, max: number): number => (len > 0 ? Math.min(len, max) : 0);
   const at1 = offset + RECORD_HEADER + size(len0, STR_SIZE);

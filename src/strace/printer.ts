@@ -7,6 +7,7 @@ import { jsonString } from '../output/escape.js';
 import { callErrno, type DecodeOptions, decodeArgs, type DecodedArg, formatReturn } from './decode.js';
 import { callFromEnter, completeCall, type SyscallCall, type TraceRecord } from './events.js';
 import type { StatusFilter } from './filter.js';
+import { fatalByDefault, formatSiginfo, signalName } from './signals.js';
 import { SYSCALL_SPECS, type SyscallSpec } from './syscalls.js';
 
 /** Options of the printer (strace's flags). */
@@ -41,6 +42,17 @@ function unknownSpec(nr: number): SyscallSpec {
 export class TracePrinter {
   readonly #pending = new Map<number, Pending>();
   readonly #seen = new Set<number>();
+  /** Processes that called exit_group: the SIGKILL their other threads then get is not a kill. */
+  readonly #exiting = new Set<number>();
+  /** Tracees whose end was printed (`+++ killed by ... +++` from a signal record). */
+  readonly #ended = new Set<number>();
+  /** The last signal sent to each traced thread: what a SIGKILL that ends a group exit really was. */
+  readonly #generated = new Map<number, TraceRecord>();
+  /**
+   * Calls that returned -ERESTART*, held until the thread's next record: when that is a kill, the call never
+   * returned for strace either (`<unfinished ...>) = ?`), otherwise it prints as usual.
+   */
+  readonly #held = new Map<number, Pending>();
   #lastNs: bigint | null = null;
   /** Calls printed. */
   printed = 0;
@@ -50,6 +62,20 @@ export class TracePrinter {
   /** Handles one record in ring-buffer order. */
   onRecord(r: TraceRecord): void {
     this.#seen.add(r.tid);
+    if (r.kind === 'generate') {
+      this.#generated.set(r.tid, r);
+      return;
+    }
+    const held = this.#held.get(r.tid);
+    if (held) {
+      this.#held.delete(r.tid);
+      if (this.#groupKill(r) !== 9) this.#emit(held, held.unfinished ? 'resumed' : 'whole');
+      else this.#pending.set(r.tid, held);
+    }
+    if (r.kind === 'signal') {
+      this.#signal(r);
+      return;
+    }
     if (r.kind === 'enter') {
       this.#interrupt(r.tid);
       const spec = SYSCALL_SPECS.get(r.nr) ?? unknownSpec(r.nr);
@@ -60,6 +86,7 @@ export class TracePrinter {
       if (spec.ret === 'none') {
         this.#pending.delete(r.tid);
         this.#emit(p, 'whole');
+        if (spec.name === 'exit_group') this.#exiting.add(r.tgid);
         if (spec.name === 'exit' || spec.name === 'exit_group') {
           // The root command's status comes from its parent's wait; other tracees' from the call.
           if (this.o.exec?.tgid !== r.tgid || r.tid !== r.tgid) this.exited(r.tid, Number(BigInt.asIntN(32, r.args[0] ?? 0n)));
@@ -71,12 +98,81 @@ export class TracePrinter {
     if (!p || p.call.nr !== r.nr) return; // the exit of a call begun before tracing (or a new task's clone)
     this.#pending.delete(r.tid);
     completeCall(p.call, r);
+    const ret = BigInt.asIntN(64, r.args[0] ?? 0n);
+    if (ret <= -512n && ret >= -516n) {
+      this.#held.set(r.tid, p);
+      return;
+    }
     if (p.unfinished) this.#interrupt(r.tid);
     this.#emit(p, p.unfinished ? 'resumed' : 'whole');
   }
 
+  /**
+   * A signal delivered to `r.tid`: `--- SIGCHLD {si_signo=SIGCHLD, ...} ---`, and when its default action
+   * kills the process, its calls left pending (`<unfinished ...>) = ?`) and `+++ killed by SIG +++`. SIGKILL
+   * has no siginfo (the kernel turns a group exit into it) and prints no `---` line, as with strace.
+   */
+  #signal(r: TraceRecord): void {
+    let sig = r.nr;
+    const handler = r.args[0] ?? 0n;
+    let info = r.args[1] !== 0n && r.buf && r.buf.result >= 48 ? r.buf.bytes : null;
+    if (!info && sig === 9) {
+      if (this.#exiting.has(r.tgid) || this.#ended.has(r.tgid)) return;
+      // A group exit: show the signal that caused it, with what its sender left (pid, uid, si_code).
+      const g = this.#generated.get(r.tgid) ?? this.#generated.get(r.tid);
+      if (g && this.#groupKill(r) !== 9) {
+        sig = g.nr;
+        info = new Uint8Array(48);
+        const v = new DataView(info.buffer);
+        const code = Number(BigInt.asIntN(32, g.args[0] ?? 0n));
+        v.setInt32(0, sig, true);
+        v.setInt32(8, code, true);
+        if (code <= 0) {
+          v.setInt32(16, Number((g.args[1] ?? 0n) >> 32n), true);
+          v.setUint32(20, Number((g.args[2] ?? 0n) & 0xffffffffn), true);
+        }
+      }
+    }
+    const name = signalName(sig);
+    if (info) {
+      this.#interrupt(r.tid);
+      if (this.o.json) {
+        this.write(`{"pid":${r.tgid},"tid":${r.tid},"signal":${jsonString(name)},"siginfo":${jsonString(formatSiginfo(info))},"ts_ns":${(r.ns + this.o.monoToEpochNs).toString()}}\n`);
+      } else {
+        this.write(`${this.#prefix(r.tid)}${this.#stamp(r.ns)}--- ${name} ${formatSiginfo(info)} ---\n`);
+      }
+    }
+    if (handler === 0n && fatalByDefault(sig)) this.#killed(r.tid, r.tgid, name);
+  }
+
+  /**
+   * For the SIGKILL that ends a process (not the one exit_group sends to its other threads): the signal that
+   * killed it, which is another one when its default action was turned into a group exit; else undefined.
+   */
+  #groupKill(r: TraceRecord): number | undefined {
+    if (r.kind !== 'signal' || r.nr !== 9 || r.args[1] !== 0n || this.#exiting.has(r.tgid)) return undefined;
+    const g = this.#generated.get(r.tgid) ?? this.#generated.get(r.tid);
+    return g && g.nr !== 9 && fatalByDefault(g.nr) ? g.nr : 9;
+  }
+
+  #killed(tid: number, tgid: number, name: string): void {
+    for (const [t, p] of this.#pending) {
+      if (p.call.tgid !== tgid) continue;
+      this.#pending.delete(t);
+      this.#emit(p, 'killed');
+    }
+    this.#ended.add(tid);
+    if (!this.o.json) this.write(`${this.#prefix(tid)}+++ killed by ${name} +++\n`);
+  }
+
   /** The tracee `tid` is gone: calls it left pending print as `= ?`, then strace's exit line. */
   exited(tid: number, status: number, signal?: string): void {
+    this.#release(tid);
+    if (this.#ended.has(tid)) return;
+    if (signal) {
+      this.#killed(tid, tid, signal);
+      return;
+    }
     const p = this.#pending.get(tid);
     if (p) {
       this.#pending.delete(tid);
@@ -89,7 +185,15 @@ export class TracePrinter {
 
   /** Flushes every pending call as unfinished (at the end of tracing). */
   flush(): void {
+    for (const tid of [...this.#held.keys()]) this.#release(tid);
     for (const tid of [...this.#pending.keys()]) this.#interrupt(-1, tid);
+  }
+
+  #release(tid: number): void {
+    const held = this.#held.get(tid);
+    if (!held) return;
+    this.#held.delete(tid);
+    this.#emit(held, held.unfinished ? 'resumed' : 'whole');
   }
 
   #interrupt(except: number, only?: number): void {
@@ -134,7 +238,7 @@ export class TracePrinter {
     }
   }
 
-  #emit(p: Pending, how: 'whole' | 'unfinished' | 'resumed'): void {
+  #emit(p: Pending, how: 'whole' | 'unfinished' | 'resumed' | 'killed'): void {
     if (!this.#wanted(p) && !(how !== 'whole' && (!this.o.trace || this.o.trace.has(p.call.nr)) && !this.o.status)) return;
     const { call, spec } = p;
     const args = decodeArgs(spec, call, this.o);
@@ -146,7 +250,7 @@ export class TracePrinter {
     const before = split < 0 ? args : args.slice(0, split);
     const after = split < 0 ? [] : args.slice(split);
     const prefix = this.#prefix(call.tid) + this.#stamp(how === 'resumed' ? (call.exit?.ns ?? call.enterNs) : call.enterNs);
-    const ret = spec.ret === 'none' && !call.exit ? '?' : call.exit ? formatReturn(spec, call.exit.ret) : '?';
+    const ret = how === 'killed' || !call.exit ? '?' : formatReturn(spec, call.exit.ret, call);
     const dur = this.o.syscallTimes && call.exit ? ` <${formatDuration(call.exit.ns - call.enterNs)}>` : '';
     let line: string;
     if (how === 'unfinished') {
@@ -154,7 +258,14 @@ export class TracePrinter {
       this.write(`${head} <unfinished ...>\n`);
       return;
     }
-    if (how === 'resumed') {
+    if (how === 'killed') {
+      // strace: the call never returned; arguments it decodes at exit are left out (`<unfinished ...>`).
+      line = p.unfinished
+        ? `${prefix}<... ${spec.name} resumed> <unfinished ...>)`
+        : after.length
+          ? `${prefix}${spec.name}(${before.map((a) => a.text).join(', ')}${before.length ? ', ' : ''} <unfinished ...>)`
+          : `${prefix}${spec.name}(${args.map((a) => a.text).join(', ')})`;
+    } else if (how === 'resumed') {
       line = `${prefix}<... ${spec.name} resumed>${after.map((a) => a.text).join(', ')})`;
     } else {
       line = `${prefix}${spec.name}(${args.map((a) => a.text).join(', ')})`;
@@ -171,7 +282,7 @@ export class TracePrinter {
       `"pid":${call.tgid}`, `"tid":${call.tid}`, `"syscall":${jsonString(spec.name)}`, `"nr":${call.nr}`,
       `"args":[${args.map((a) => `{"name":${jsonString(a.name)},"value":${jsonString(a.text)}${a.provenance ? `,"provenance":"${a.provenance}"` : ''}}`).join(',')}]`,
       `"ret":${call.exit ? BigInt.asIntN(64, call.exit.ret).toString() : 'null'}`,
-      `"return":${jsonString(call.exit ? formatReturn(spec, call.exit.ret) : '?')}`,
+      `"return":${jsonString(call.exit ? formatReturn(spec, call.exit.ret, call) : '?')}`,
       ...(errno !== undefined ? [`"errno":${errno}`] : []),
       `"ts_ns":${(call.enterNs + this.o.monoToEpochNs).toString()}`,
       ...(call.exit ? [`"duration_ns":${(call.exit.ns - call.enterNs).toString()}`] : []),

@@ -44,6 +44,12 @@ export const STR_SIZE = 256;
 export const KIND_ENTER = 1;
 /** Record kind of a syscall exit. */
 export const KIND_EXIT = 2;
+/** Record kind of a signal delivered to a traced thread (raw tracepoint signal_deliver). */
+export const KIND_SIGNAL = 3;
+/** Record kind of a signal sent to a traced thread (tracepoint signal:signal_generate). */
+export const KIND_GENERATE = 4;
+/** Bytes of the kernel's siginfo copied into a signal record (struct kernel_siginfo, include/linux/signal_types.h). */
+export const SIGINFO_SIZE = 48;
 /** Size of a sysinfo value. */
 export const SYSINFO_SIZE = 12;
 /** execve's and execveat's numbers on x86_64: the armed command becomes traced at its execve. */
@@ -400,7 +406,80 @@ function forkProgram(): Item[] {
   ];
 }
 
-/** The collection of `siesta trace` for `o`: programs `sys_enter`, `sys_exit` and (with -f) `fork`. */
+/**
+ * raw_tp signal_deliver(int sig, struct kernel_siginfo *info, struct k_sigaction *ka) (include/trace/events/
+ * signal.h), which runs in the receiving thread as get_signal() hands it a signal, whether it is caught,
+ * ignored or fatal. The record is a header (kind 3, nr = sig, args[0] = ka->sa.sa_handler, args[1] = info) and
+ * the siginfo as buf: info is NULL (SEND_SIG_NOINFO) when a group exit turns into SIGKILL.
+ */
+function signalProgram(): Item[] {
+  const rec = RECORD_HEADER + SIGINFO_SIZE;
+  return [
+    mov64Reg(R6, R1), ...filter(false),
+    ldMapFd(R1, 'events'), mov64Imm(R2, rec), mov64Imm(R3, 0), call('ringbuf_reserve'),
+    jmpImm('jeq', R0, 0, 'drop'),
+    mov64Reg(R7, R0),
+    st(4, R7, 0, KIND_SIGNAL),
+    stx(4, R7, 4, R9),
+    mov64Reg(R1, R9), alu64Imm('rsh', R1, 32), stx(4, R7, 8, R1),
+    ldx(8, R1, R6, 0), stx(4, R7, 12, R1),
+    call('ktime_get_ns'), stx(8, R7, 16, R0),
+    ldx(8, R1, R6, 8), stx(8, R7, 32, R1),
+    st(8, R7, 24, 0), st(8, R7, 40, 0), st(8, R7, 48, 0), st(8, R7, 56, 0), st(8, R7, 64, 0),
+    st(8, R7, 72, 0), st(8, R7, 80, 0),
+    // sa_handler: the first field of k_sigaction.sa (struct sigaction, x86_64).
+    ldx(8, R3, R6, 16), jmpImm('jeq', R3, 0, 'info'),
+    mov64Reg(R1, R7), alu64Imm('add', R1, 24), mov64Imm(R2, 8), call('probe_read_kernel'),
+    label('info'),
+    ldx(8, R3, R6, 8), jmpImm('jeq', R3, 0, 'submit'),
+    mov64Reg(R1, R7), alu64Imm('add', R1, RECORD_HEADER), mov64Imm(R2, SIGINFO_SIZE), call('probe_read_kernel'),
+    jmpImm('jne', R0, 0, 'failed'),
+    st(4, R7, 80, SIGINFO_SIZE),
+    ja('submit'),
+    label('failed'),
+    stx(4, R7, 80, R0),
+    label('submit'),
+    mov64Reg(R1, R7), mov64Imm(R2, 1 /* BPF_RB_NO_WAKEUP */), call('ringbuf_submit'),
+    ...OUT,
+    ...dropCounter(),
+    ...OUT.slice(1),
+  ];
+}
+
+/**
+ * tracepoint signal:signal_generate, in the sender, for a signal sent to a traced thread. A signal that kills
+ * by default and has no handler (SIGTERM, SIGINT, ...) never reaches signal_deliver: complete_signal() turns
+ * it into a group exit and every thread dequeues SIGKILL instead (strace, being a ptracer, is exempt). The
+ * record keeps what strace's `--- SIGTERM {...} ---` shows: kind 4, tid = the target, nr = sig,
+ * args[0] = si_code, args[1] = the sender's pid_tgid, args[2] = its uid_gid.
+ */
+function generateProgram(): Item[] {
+  return [
+    mov64Reg(R6, R1),
+    ldx(4, R1, R6, 44), jmpImm('jne', R1, 0, 'out'), // result: TRACE_SIGNAL_DELIVERED only
+    ldx(4, R1, R6, 36), stx(4, R10, -72, R1),
+    ldMapFd(R1, 'pids'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_lookup_elem'),
+    jmpImm('jeq', R0, 0, 'out'),
+    ldx(4, R1, R0, 0), jmpImm('jne', R1, 2, 'out'),
+    ldMapFd(R1, 'events'), mov64Imm(R2, RECORD_HEADER), mov64Imm(R3, 0), call('ringbuf_reserve'),
+    jmpImm('jeq', R0, 0, 'drop'),
+    mov64Reg(R7, R0),
+    st(4, R7, 0, KIND_GENERATE),
+    ldx(4, R1, R10, -72), stx(4, R7, 4, R1), st(4, R7, 8, 0),
+    ldx(4, R1, R6, 8), stx(4, R7, 12, R1),
+    ldx(4, R1, R6, 16), stx(8, R7, 24, R1),
+    call('ktime_get_ns'), stx(8, R7, 16, R0),
+    call('get_current_pid_tgid'), stx(8, R7, 32, R0),
+    call('get_current_uid_gid'), stx(8, R7, 40, R0),
+    st(8, R7, 48, 0), st(8, R7, 56, 0), st(8, R7, 64, 0), st(8, R7, 72, 0), st(8, R7, 80, 0),
+    mov64Reg(R1, R7), mov64Imm(R2, 1 /* BPF_RB_NO_WAKEUP */), call('ringbuf_submit'),
+    ...OUT,
+    ...dropCounter(),
+    ...OUT.slice(1),
+  ];
+}
+
+/** The collection of `siesta trace` for `o`: programs `sys_enter`, `sys_exit`, `signal` (not with -c) and (with -f) `fork`. */
 export function traceCollection(o: TraceProgramOptions): CollectionSpec {
   const rec = recordSize(o.bufSize);
   const maps: CollectionSpec['maps'] = [
@@ -427,6 +506,12 @@ export function traceCollection(o: TraceProgramOptions): CollectionSpec {
     programs.push(
       { name: 'sys_enter', kind: 'tracepoint', code: link(enterFull(o.bufSize, rec), 'sys_enter'), license: 'GPL' },
       { name: 'sys_exit', kind: 'tracepoint', code: link(exitFull(o.bufSize, rec), 'sys_exit'), license: 'GPL' },
+    );
+  }
+  if (!o.summary) {
+    programs.push(
+      { name: 'signal', kind: 'raw_tp', code: link(signalProgram(), 'signal'), license: 'GPL' },
+      { name: 'generate', kind: 'tracepoint', code: link(generateProgram(), 'generate'), license: 'GPL' },
     );
   }
   if (o.follow) programs.push({ name: 'fork', kind: 'tracepoint', code: link(forkProgram(), 'fork'), license: 'GPL' });

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { attachTracepoint, type Link } from '../attach/index.js';
+import { attachRawTracepoint, attachTracepoint, type Link } from '../attach/index.js';
 import { type Collection, loadCollection } from '../loader/index.js';
 import { RingBufferReader, sumPerCpuCounter } from '../runtime/ringbuf.js';
 import { blockingStdio } from '../sys/index.js';
@@ -116,6 +116,10 @@ export async function runTrace(o: TraceOptions): Promise<number> {
     for (const tid of pidTids) pids.update(u32(tid), u32(2));
     links.push(attachTracepoint(coll.program('sys_enter'), 'raw_syscalls', 'sys_enter'));
     links.push(attachTracepoint(coll.program('sys_exit'), 'raw_syscalls', 'sys_exit'));
+    if (!o.summary) {
+      links.push(attachRawTracepoint(coll.program('signal'), 'signal_deliver'));
+      links.push(attachTracepoint(coll.program('generate'), 'signal', 'signal_generate'));
+    }
     if (o.follow) links.push(attachTracepoint(coll.program('fork'), 'sched', 'sched_process_fork'));
 
     const env = { ...process.env };

@@ -20,6 +20,7 @@ function missingTool(tools: string[]): string | null {
 }
 
 const skip = kernelUnavailable() ?? missingTool(['gcc']);
+const noStrace = skip ?? missingTool(['strace']);
 let dir = '';
 let loop = '';
 before(() => {
@@ -69,3 +70,26 @@ test('records lost to a full ring buffer are reported at the end with their coun
   assert.ok(lost > 0 && total >= 3_000_000, r.stderr);
   assert.ok(printed < 1_500_000 && printed >= 1_500_000 - lost, `${printed} lines, ${lost} lost`);
 });
+
+/** Signal and exit lines (`--- ... ---`, `+++ ... +++`) and calls that never returned (`= ?`), pids and addresses masked. */
+function signalLines(text: string): string[] {
+  return text.split('\n')
+    .filter((l) => /^(---|\+\+\+)| = \?$/.test(l))
+    .map((l) => l.replace(/si_pid=\d+/g, 'si_pid=PID').replace(/0x[0-9a-f]+/g, 'ADDR'));
+}
+
+for (const [scenario, status] of [['chld', 0], ['term', 128 + 15], ['segv', 128 + 11], ['kill', 128 + 9]] as const) {
+  test(`signals as strace shows them: ${scenario}`, { skip: noStrace ?? false }, () => {
+    const prog = join(dir, 'signals');
+    const cc = spawnSync('gcc', ['-O0', '-o', prog, join(root, 'test/fixtures/strace/signals.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const ref = join(dir, `strace-${scenario}.txt`);
+    const ours = join(dir, `siesta-${scenario}.txt`);
+    run('strace', ['-o', ref, prog, scenario]);
+    const r = run(process.execPath, [siesta, 'trace', '-o', ours, prog, scenario]);
+    assert.equal(r.status, status, r.stderr);
+    const expected = signalLines(readFileSync(ref, 'utf8'));
+    assert.ok(expected.length >= 1, readFileSync(ref, 'utf8'));
+    assert.deepEqual(signalLines(readFileSync(ours, 'utf8')), expected);
+  });
+}

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeRecord } from '../../src/strace/events.js';
 import { KIND_ENTER, KIND_EXIT, RECORD_HEADER } from '../../src/strace/program.js';
+import { fatalByDefault, formatSiginfo, signalName } from '../../src/strace/signals.js';
 import { lostReport } from '../../src/strace/tracer.js';
 
 const enc = new TextEncoder();
@@ -58,5 +59,32 @@ describe('siesta trace records', () => {
   });
   it('reports lost records with the total and the share', () => {
     assert.match(lostReport(250n, 750), /^siesta trace: 250 of 1000 records lost \(25\.0%\)/);
+  });
+});
+
+describe('siginfo as strace prints it', () => {
+  const info = (fields: [number, number, 'i32' | 'u32' | 'i64'][]): Uint8Array => {
+    const b = new Uint8Array(48);
+    const v = new DataView(b.buffer);
+    for (const [at, value, kind] of fields) {
+      if (kind === 'i64') v.setBigInt64(at, BigInt(value), true);
+      else if (kind === 'u32') v.setUint32(at, value, true);
+      else v.setInt32(at, value, true);
+    }
+    return b;
+  };
+  it('SIGCHLD: source, status (a number when exited, a signal when killed), times', () => {
+    assert.equal(
+      formatSiginfo(info([[0, 17, 'i32'], [8, 1, 'i32'], [16, 42, 'i32'], [24, 3, 'i32'], [32, 5, 'i64']])),
+      '{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, si_uid=0, si_status=3, si_utime=5, si_stime=0}',
+    );
+    assert.match(formatSiginfo(info([[0, 17, 'i32'], [8, 2, 'i32'], [24, 9, 'i32']])), /si_code=CLD_KILLED, .*si_status=SIGKILL,/);
+  });
+  it('kill(), faults, si_errno and real-time signals', () => {
+    assert.equal(formatSiginfo(info([[0, 15, 'i32'], [16, 7, 'i32'], [20, 1000, 'u32']])), '{si_signo=SIGTERM, si_code=SI_USER, si_pid=7, si_uid=1000}');
+    assert.equal(formatSiginfo(info([[0, 11, 'i32'], [8, 2, 'i32'], [16, 0x1000, 'i64']])), '{si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=0x1000}');
+    assert.equal(formatSiginfo(info([[0, 10, 'i32'], [4, 1, 'i32'], [8, -6, 'i32']])), '{si_signo=SIGUSR1, si_errno=EPERM, si_code=SI_TKILL, si_pid=0, si_uid=0}');
+    assert.equal(signalName(34), 'SIGRT_2');
+    assert.ok(fatalByDefault(15) && !fatalByDefault(17) && !fatalByDefault(28));
   });
 });
