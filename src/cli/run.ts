@@ -122,6 +122,8 @@ export async function runScript(o: RunOptions): Promise<number> {
     session.signal.addEventListener('abort', () => stopRequested?.());
     // exit() in a begin probe has already fired by now.
     if (session.signal.aborted) stopRequested!();
+    // As bpftrace 0.26: with nothing but begin and end probes there is nothing to wait for (unless a -c command runs).
+    if (!child && result.script.probes.every((p) => p.kind === 'begin' || p.kind === 'end')) stopRequested!();
     const printing = (async () => {
       for await (const ev of session.events()) {
         switch (ev.type) {
@@ -145,13 +147,13 @@ export async function runScript(o: RunOptions): Promise<number> {
     const { maps, summary } = await session.stop();
     await printing;
     printer.end();
-    for (const m of maps) if (m.entries.length) printer.map(m);
+    if (result.script.config.print_maps_on_exit !== false) for (const m of maps) if (m.entries.length) printer.map(m);
     if (summary.lost > 0n) printer.lostEvents(summary.lost);
     const r = summary.reads;
     if (r.exact + r.exit + r.lost > 0 && !o.quiet) {
       process.stderr.write(`User-memory reads: ${r.exact} exact, ${r.exit} recovered at syscall exit, ${r.lost} lost\n`);
     }
-    return 0;
+    return summary.exitCode ?? 0;
   } finally {
     session.close();
     if (child && child.exitCode === null) child.kill('SIGTERM');

@@ -6,6 +6,7 @@ import { AsmError, type Item, layout, link, type LinkedProgram } from '../asm/in
 import { type Diagnostics, parse, type Program, type SourceLocation } from '../lang/index.js';
 import type { CollectionSpec, ProgramKind, ProgramSpec } from '../loader/index.js';
 import { type ResolvedProbe, resolveProbes } from '../passes/probes.js';
+import { readConfig, type ScriptConfig } from '../passes/config.js';
 import { type TypedProgram, typecheck } from '../passes/typecheck.js';
 import type { KernelInfo } from '../types/kernel-info.js';
 import { CodegenError } from './builder.js';
@@ -44,6 +45,8 @@ export interface CompiledScript {
   sourceMap: Map<string, Array<{ slot: number; loc: SourceLocation }>>;
   /** The script's text (for quoting the statement a verifier error is about). */
   source: string;
+  /** The settings of its `config = { ... }` block that siesta acts on. */
+  config: ScriptConfig;
 }
 
 /** The script statement whose code contains instruction `insn` of program `program`. */
@@ -74,7 +77,8 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
   const parsed = parse(source, o.file ?? 'stdin');
   const diags = parsed.diagnostics;
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
-  const config = configOf(parsed.program, diags);
+  const config = readConfig(parsed.program, diags);
+  if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   const maxStrlen = o.maxStrlen ?? config.max_strlen ?? 1024;
   const maxMapKeys = o.maxMapKeys ?? config.max_map_keys ?? 4096;
   const probes = resolveProbes(parsed.program, kernel, diags, { positionalParams: o.params ?? [] });
@@ -133,7 +137,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, deferred: res.deferred, stackMaps: res.stackMaps, joins: res.joins, helperErrors: res.helperErrors, programs: infos,
       eventsMap: EVENTS_MAP, dropsMap: DROPS_MAP, globalsMap: GLOBALS_MAP,
     };
-    return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed, sourceMap, source }, diagnostics: diags };
+    return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed, sourceMap, source, config }, diagnostics: diags };
   } catch (e) {
     if (e instanceof CodegenError) {
       diags.error(null, e.message);
@@ -153,13 +157,3 @@ function linkProbe(items: readonly Item[], name: string): LinkedProgram {
   }
 }
 
-/** Integer settings of `config = { ... }`. */
-function configOf(program: Program, diags: Diagnostics): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const e of program.config?.entries ?? []) {
-    if (e.value.kind === 'Integer') out[e.name] = Number(e.value.value);
-    else if (e.value.kind === 'Bool') out[e.name] = e.value.value ? 1 : 0;
-    else diags.warning(e.loc, `config ${e.name}: only integer settings are used by siesta`);
-  }
-  return out;
-}

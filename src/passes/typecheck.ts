@@ -77,10 +77,12 @@ export interface CheckContext {
   userRead(loc: Expr['loc'], what: string): void;
 }
 
-/** Map keys: integers are widened to 64 bits, as bpftrace does, so `@[pid]` and `@[tid]` share a layout. */
+/**
+ * Map keys: integers are widened to 64 bits, as bpftrace does, so `@[pid]` and `@[tid]` share a layout; bools
+ * stay bools (one byte), so their keys print as true/false.
+ */
 export function keyTypeOf(t: Type): Type {
   if (t.kind === 'int') return int(8, t.signed);
-  if (t.kind === 'bool') return u64;
   if (t.kind === 'tuple') return tuple(t.elems.map(keyTypeOf));
   return t;
 }

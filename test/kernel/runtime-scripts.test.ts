@@ -1,5 +1,5 @@
 // Runs the scripts of test/runtime/*.txt, written in bpftrace's runtime-test directive format
-// (NAME / PROG or RUN / EXPECT, EXPECT_REGEX, EXPECT_NONE / AFTER / TIMEOUT / WILL_FAIL), through the real CLI.
+// (NAME / PROG or RUN / EXPECT, EXPECT_REGEX, EXPECT_NONE / AFTER / TIMEOUT / WILL_FAIL / RETURN_CODE), through the real CLI.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ interface Case {
   after?: string;
   timeout: number;
   willFail: boolean;
+  returnCode?: number;
   file: string;
 }
 
@@ -48,6 +49,7 @@ function parseCases(file: string): Case[] {
       case 'AFTER': c.after = value; break;
       case 'TIMEOUT': c.timeout = Number(value); break;
       case 'WILL_FAIL': c.willFail = true; break;
+      case 'RETURN_CODE': c.returnCode = Number(value); break;
       default: throw new Error(`${file}: unknown directive ${key}`);
     }
   }
@@ -86,6 +88,7 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith('.txt')).sort()) {
       const { out, code } = await run(c);
       const ctx = `output:\n${out}`;
       if (c.willFail) assert.notEqual(code, 0, ctx);
+      if (c.returnCode !== undefined) assert.equal(code, c.returnCode, ctx);
       for (const e of c.expect) assert.ok(out.split('\n').some((l) => l === e), `expected line ${JSON.stringify(e)}\n${ctx}`);
       for (const r of c.expectRegex) assert.match(out, r, ctx);
       for (const n of c.expectNone) assert.ok(!out.includes(n), `unexpected ${JSON.stringify(n)}\n${ctx}`);
