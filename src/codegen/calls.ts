@@ -147,7 +147,7 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
       const t = g.type(first);
       const id = g.res.printValues.length;
       const { size } = sendRecord(g, EVENT.print_value, id, [first], true);
-      g.res.addPrintValue(isScalar(t) && t.kind === 'int' ? int(8, t.signed) : t, size);
+      g.res.addPrintValue(isScalar(t) && t.kind === 'int' ? { ...t, size: 8 } : t, size);
       return;
     }
     case 'clear': case 'zero': {

@@ -378,9 +378,11 @@ export class ProbeCodegen {
         genCall(this, e, null);
         return;
       case 'Sizeof':
-      case 'Offsetof': {
+      case 'Offsetof':
+      case 'Identifier': {
+        // An identifier that type-checked is an enum constant of the script.
         const v = this.pt.consts.get(e.id);
-        if (v === undefined) throw new CodegenError(`${e.kind === 'Sizeof' ? 'sizeof' : 'offsetof'}() has no compile-time value here`);
+        if (v === undefined) throw new CodegenError(`${e.kind === 'Sizeof' ? 'sizeof()' : e.kind === 'Offsetof' ? 'offsetof()' : e.name} has no compile-time value here`);
         this.constant(v);
         return;
       }
@@ -390,7 +392,6 @@ export class ProbeCodegen {
         return;
       case 'String':
       case 'Tuple':
-      case 'Identifier':
         throw new CodegenError(`${e.kind} is not a scalar`);
     }
   }

@@ -11,6 +11,7 @@ import {
   typeName, u32, u64, unknown,
 } from '../types/types.js';
 import type { ResolvedProbe } from './probes.js';
+import { type CDeclarations, readCDefinitions } from './c-definitions.js';
 import { positionalValue } from './positional.js';
 import { checkCall, constantInt } from './typecheck-calls.js';
 
@@ -82,14 +83,19 @@ export interface CheckContext {
  * stay bools (one byte), so their keys print as true/false.
  */
 export function keyTypeOf(t: Type): Type {
-  if (t.kind === 'int') return int(8, t.signed);
+  if (t.kind === 'int') return widenInt(t);
   if (t.kind === 'tuple') return tuple(t.elems.map(keyTypeOf));
   return t;
 }
 
+/** A 64-bit integer of `t`'s sign; a script enum keeps its names, so its values print by name. */
+function widenInt(t: Extract<Type, { kind: 'int' }>): Type {
+  return t.enumVariants ? { ...t, size: 8 } : int(8, t.signed);
+}
+
 /** Map values: plain integers are stored as 64-bit. */
 function valueTypeOf(t: Type): Type {
-  if (t.kind === 'int') return int(8, t.signed);
+  if (t.kind === 'int') return widenInt(t);
   return t;
 }
 
@@ -126,15 +132,16 @@ export function typecheck(program: Program, probes: readonly ResolvedProbe[], ke
   const maps = new Map<string, MapSig>();
   // Two rounds: maps assigned in a later probe are known when an earlier probe reads them.
   let result: ProbeTypes[] = [];
+  const decls = readCDefinitions(program.cDefinitions, diags, (name) => btfTypes?.byName(name) ?? null);
   for (let round = 0; round < 2; round++) {
     const quiet = round === 0;
-    result = probes.map((probe) => checkProbe(program, probe, maps, btfTypes, quiet ? null : diags, options));
+    result = probes.map((probe) => checkProbe(program, probe, maps, btfTypes, decls, quiet ? null : diags, options));
   }
   return { probes: result, maps, btfTypes };
 }
 
 function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, MapSig>, btfTypes: BtfTypes | null,
-  diags: Diagnostics | null, options: TypeOptions): ProbeTypes {
+  decls: CDeclarations, diags: Diagnostics | null, options: TypeOptions): ProbeTypes {
   const ast = program.probes[probe.probeIndex]!;
   const exprs = new Map<number, Type>();
   const consts = new Map<number, bigint>();
@@ -246,8 +253,12 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         return set(e, s64);
       case 'Builtin':
         return set(e, builtin(e.name, e.loc));
-      case 'Identifier':
-        return set(e, err(e.loc, `Unknown identifier: '${e.name}'`));
+      case 'Identifier': {
+        const c = decls.constants.get(e.name);
+        if (!c) return set(e, err(e.loc, `Unknown identifier: '${e.name}'`));
+        consts.set(e.id, c.value);
+        return set(e, c.type);
+      }
       case 'Variable': {
         const t = outOfScope.has(e.name) ? undefined : vars.get(e.name);
         if (!t) return set(e, err(e.loc, `Undefined or undeclared variable: ${e.name}`));
@@ -385,7 +396,8 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       case 'NamedType': {
         if (t.keyword === null && NAMED_TYPES[t.name]) return NAMED_TYPES[t.name]!;
         if (t.name === 'string') return string(options.maxStrlen);
-        const found = btfTypes?.byName(t.keyword ? `${t.keyword} ${t.name}` : t.name);
+        // The script's own definitions come first: bpftrace lets them stand in for the kernel's.
+        const found = decls.types.get(t.keyword ? `${t.keyword} ${t.name}` : t.name) ?? btfTypes?.byName(t.keyword ? `${t.keyword} ${t.name}` : t.name);
         if (found) return found;
         err(t.loc, `Unknown type: ${t.keyword ? `${t.keyword} ` : ''}${t.name}`);
         return null;
@@ -415,7 +427,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       case 'probe': case 'func':
         return string(Math.max(p.name.length + 1, 64));
       case 'curtask': {
-        const task = btfTypes?.byName('struct task_struct');
+        const task = decls.types.get('struct task_struct') ?? btfTypes?.byName('struct task_struct');
         return task ? pointer(task, 'kernel') : u64;
       }
       case 'args': {
@@ -486,7 +498,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       err(loc, `Value '${target.name}' cannot be assigned: the right-hand side has no value`);
       return;
     }
-    if (!old) vars.set(target.name, t.kind === 'int' ? int(8, t.signed) : t);
+    if (!old) vars.set(target.name, t.kind === 'int' ? widenInt(t) : t);
     else if (!compatible(old, t)) err(loc, `Type mismatch for ${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(old)}'`);
     else if (old.kind === 'string' && t.kind === 'string' && t.size > old.size) vars.set(target.name, t);
     exprs.set(target.id, vars.get(target.name)!);

@@ -122,6 +122,9 @@ export function monotonicClockOffsetNs(): bigint {
 
 function intValue(v: bigint, t: IntType): Value {
   const bits = (t.size * 8) as 8 | 16 | 32 | 64;
+  // A script enum's value prints as its name; one no name has prints as the number (bpftrace 0.26).
+  const named = t.enumVariants?.find((x) => x.value === (t.signed ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v)));
+  if (named) return { kind: 'symbolic', symbol: named.name, numeric: named.value };
   return { kind: 'int', value: t.signed ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v), signed: t.signed, bits };
 }
 

@@ -19,9 +19,16 @@ export interface RecordField {
   dataLoc?: boolean;
 }
 
+/** One name of an enum declared in a script (`enum E { A = 1, B }`). */
+export interface EnumVariant {
+  readonly name: string;
+  readonly value: bigint;
+}
+
 /** A language type. */
 export type Type =
-  | { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean; enumName?: string }
+  /** `enumVariants`: a script-declared enum's names, so its values print by name (bpftrace 0.26). */
+  | { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean; enumName?: string; enumVariants?: readonly EnumVariant[] }
   | { kind: 'bool' }
   /** A NUL-terminated string stored in `size` bytes. */
   | { kind: 'string'; size: number }
