@@ -6,10 +6,13 @@ import { TracefsError } from '../kernel/tracefs.js';
 import { LoadError, VerifierError } from '../loader/index.js';
 import { SysError } from '../sys/index.js';
 
-/** A user-facing failure with a message and an exit code. */
+/**
+ * A user-facing failure with a message and an exit code. `style` 'bpftrace' prints it as bpftrace prints
+ * its errors (`ERROR: ...`), for the messages scripts and harnesses written for bpftrace look for.
+ */
 export class CliError extends Error {
   override readonly name = 'CliError';
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(message: string, readonly exitCode = 1, readonly style: 'siesta' | 'bpftrace' = 'siesta') {
     super(message);
   }
 }
@@ -24,7 +27,7 @@ export function privilegeProblem(): string | null {
 export function reportError(e: unknown, verbose: boolean): number {
   const out = (s: string) => process.stderr.write(`${s}\n`);
   if (e instanceof CliError) {
-    out(`siesta: ${e.message}`);
+    out(e.style === 'bpftrace' ? `ERROR: ${e.message}` : `siesta: ${e.message}`);
     return e.exitCode;
   }
   if (e instanceof VerifierError) {

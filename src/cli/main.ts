@@ -3,8 +3,9 @@
  * cause ends as one message on stderr and an exit code, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { CliError, reportError } from './errors.js';
+import { checkPidExists, parsePid } from './options.js';
 
 function packageVersion(): string {
   try {
@@ -41,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   const version = packageVersion();
   const program = new Command('siesta')
     .description('A Linux tracer: bpftrace-compatible scripts compiled to eBPF by siesta, with reliable user-memory reads')
-    .version(version, '-V, --version')
+    // bpftrace's harnesses look for `bpftrace vN`: say which language version siesta speaks, and that it is not bpftrace.
+    .version(`siesta v${version}\nbpftrace v0.26 language and output (siesta is a reimplementation, not bpftrace)`, '-V, --version')
     .usage('[options] [script.bt | -e program] [params...]')
     .argument('[args...]', 'a script file and its positional parameters ($1, $2...)')
     .option('-e <program>', 'the program to run')
@@ -60,6 +62,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-marks', 'do not mark user-memory values that were recovered at syscall exit or lost')
     .option('--info', 'print the kernel features siesta found and the reliable-read mechanisms available')
     .allowExcessArguments(true)
+    .showHelpAfterError()
+    // bpftrace's help starts with `USAGE:`; keep commander's text otherwise.
+    .configureHelp({ formatHelp: (cmd, helper) => Help.prototype.formatHelp.call(helper, cmd, helper).replace(/^Usage: /, 'USAGE:\n    ') })
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let verbose = false;
@@ -80,8 +85,8 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.e === undefined && args.length === 0) {
       throw new CliError('nothing to do: give a program with -e, a script file, or --info (see --help)', 2);
     }
-    const pid = opts.p !== undefined ? Number(opts.p) : undefined;
-    if (pid !== undefined && (!Number.isInteger(pid) || pid <= 0)) throw new CliError(`-p: invalid pid '${opts.p}'`, 2);
+    const pid = opts.p !== undefined ? parsePid(opts.p) : undefined;
+    if (pid !== undefined) checkPidExists(pid);
     const { runScript } = await import('./run.js');
     return await runScript({
       ...(opts.e !== undefined ? { program: opts.e } : { file: args[0]! }),

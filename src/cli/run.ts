@@ -166,7 +166,9 @@ function readSource(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    // As bpftrace words it, e.g. "failed to open file 'x.bt': No such file or directory".
+    const errno = (e as NodeJS.ErrnoException).errno;
+    throw new CliError(`failed to open file '${file}': ${errno !== undefined ? errnoMessage(Math.abs(errno)) : (e as Error).message}`, 1, 'bpftrace');
   }
 }
 
