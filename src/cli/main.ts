@@ -31,6 +31,7 @@ interface TopOptions {
   reads: 'any' | 'recovered' | 'exact';
   marks: boolean;
   exact?: boolean;
+  deferredReads: boolean;
 }
 
 /** Runs siesta with `argv` (without node and script); resolves to the exit code. */
@@ -59,7 +60,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--unsafe', 'allow unsafe functions such as system()')
     .addOption(new Option('--reads <floor>', 'weakest provenance of user-memory values printed as complete').choices(['any', 'recovered', 'exact']).default('any'))
     .option('--exact', 'with -c: trap the traced syscalls with seccomp and read their arguments while the command waits (exact values)')
-    .option('--no-marks', 'do not mark user-memory values that were recovered at syscall exit or lost')
+    .option('--no-marks', 'do not mark user-memory values that were recovered at syscall exit, deferred or lost')
+    .option('--no-deferred-reads', 'leave reads the syscall-exit re-read cannot recover lost instead of reading them later with a bpf_wq')
     .option('--info', 'print the kernel features siesta found and the reliable-read mechanisms available')
     .allowExcessArguments(true)
     .showHelpAfterError()
@@ -103,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       floor: opts.reads,
       marks: opts.marks,
       exact: opts.exact ?? false,
+      deferredReads: opts.deferredReads,
     });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;

@@ -9,8 +9,11 @@ import { parseStatusSet, parseTraceSet, type StatusFilter, TraceFilterError } fr
 import { runTrace, TraceError, type TraceOptions } from '../strace/tracer.js';
 import { CliError, privilegeProblem, reportError } from './errors.js';
 
-const USAGE = `usage: siesta trace [-cfTx] [-e trace=SET] [-e status=SET] [-t|-tt|-ttt|-r] [-s STRSIZE] [-o FILE] [--json]
-                    { -p PID[,PID...] | [--] PROG [ARGS] }
+const USAGE = `usage: siesta trace [-cCfTvwxy] [-e trace=SET] [-e status=SET] [-t|-tt|-ttt|-r] [-s STRSIZE] [-o FILE] [--json]
+                    { -p PID[,PID...] | -a | [--] PROG [ARGS] }
+  -y: descriptors with their paths (-yy: sockets with addresses, devices with numbers); -C: lines and the -c
+  table; -w: wall time in the table (siesta's times always are); -a: every process but siesta, each line with
+  pid and comm; -v: no abbreviation (verbose structures)
 `;
 
 /** Parsed options (before the output sink is opened). */
@@ -20,6 +23,7 @@ export type ParsedTraceArgs = Omit<TraceOptions, 'write' | 'toFile' | 'interrupt
 export function parseTraceArgs(argv: readonly string[]): ParsedTraceArgs {
   const o: ParsedTraceArgs = { follow: false, summary: false, strsize: 32, hex: 'none', timestamps: 'none', syscallTimes: false, json: false };
   let tcount = 0;
+  let ycount = 0;
   let i = 0;
   const value = (flag: string, inline: string): string => {
     if (inline) return inline;
@@ -46,6 +50,11 @@ export function parseTraceArgs(argv: readonly string[]): ParsedTraceArgs {
       switch (c) {
         case 'f': o.follow = true; continue;
         case 'c': o.summary = true; continue;
+        case 'C': o.summaryToo = true; continue;
+        case 'w': o.wallTime = true; continue;
+        case 'y': ycount++; continue;
+        case 'a': o.all = true; continue;
+        case 'v': o.verbose = true; continue;
         case 'T': o.syscallTimes = true; continue;
         case 't': tcount++; continue;
         case 'r': o.timestamps = 'r'; continue;
@@ -78,10 +87,13 @@ export function parseTraceArgs(argv: readonly string[]): ParsedTraceArgs {
     }
   }
   if (tcount) o.timestamps = tcount === 1 ? 't' : tcount === 2 ? 'tt' : 'ttt';
+  if (ycount) o.fds = ycount === 1 ? 'path' : 'full';
+  if (o.summary && o.summaryToo) throw new CliError('-c and -C are mutually exclusive', 1);
   const command = argv.slice(i);
   if (command.length) o.command = command;
-  if (!o.command && !o.pids) throw new CliError(`must have PROG [ARGS] or -p PID\n${USAGE}`, 1);
+  if (!o.command && !o.pids && !o.all) throw new CliError(`must have PROG [ARGS] or -p PID\n${USAGE}`, 1);
   if (o.command && o.pids) throw new CliError('-p and a command are mutually exclusive here', 1);
+  if (o.all && (o.command || o.pids)) throw new CliError('-a traces every process: it takes no command and no -p', 1);
   return o;
 }
 

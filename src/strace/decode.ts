@@ -8,6 +8,7 @@ import {
   ACCESS_MODES, AT_FDCWD, AT_FLAGS, formatFlags, formatMmapFlags, formatMode, formatOpenFlags, formatStMode, MMAP_PROT,
   O__TMPFILE, O_CREAT, RESOLVE_FLAGS,
 } from './flags.js';
+import { formatStatVerbose } from './verbose.js';
 import { type HexMode, quoteBuffer, quoteString } from './quote.js';
 import {
   countDirents, formatCloneArgs, formatIovecs, formatPollfds, formatPollRevents, formatRlimit, formatSigaction,
@@ -25,6 +26,8 @@ import {
 export interface DecodeOptions {
   /** -s: the string limit (default 32). */
   strsize: number;
+  /** -v: structures whole (no `...`). */
+  verbose?: boolean;
   hex: HexMode;
   /** The command siesta started: its execve prints with the real argv and the number of environment variables. */
   exec?: { tgid: number; argv: readonly string[]; envCount: number };
@@ -130,7 +133,7 @@ function decodeArg(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall, 
       // A read of nothing (end of file): the kernel programs read no buffer for a zero-length result.
       if (a.kind === 'outbuf' && call.exit && BigInt.asIntN(64, call.exit.ret) === 0n) return { text: '""', provenance: 'exit' };
       if (!call.exit || failed(call) || !c || c.result < 0) return { text: ptr(v), ...(call.exit && !failed(call) ? { provenance: 'lost' as const } : {}) };
-      if (a.kind === 'stat') return c.bytes.length >= 144 ? { text: formatStat(c.bytes), provenance: 'exit' } : { text: ptr(v), provenance: 'lost' };
+      if (a.kind === 'stat') return c.bytes.length >= 144 ? { text: (o.verbose ? formatStatVerbose : formatStat)(c.bytes), provenance: 'exit' } : { text: ptr(v), provenance: 'lost' };
       const total = Number(BigInt.asIntN(64, call.exit.ret));
       return { text: quoteBuffer(c.bytes, total, o.strsize, o.hex), provenance: 'exit' };
     }

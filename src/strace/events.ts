@@ -28,9 +28,13 @@ export interface TraceRecord {
   args: bigint[];
   str: [Capture | null, Capture | null];
   buf: Capture | null;
+  /** -a: the thread's comm (exit records carry it). */
+  comm?: string;
   /** Exit: which strings/input buffer were re-read now, and whether an output buffer was read. */
   reread: { str0: boolean; str1: boolean; inbuf: boolean; outbuf: boolean };
 }
+
+const latin1 = new TextDecoder('latin1');
 
 function capture(view: DataView, at: number, size: number, result: number, provenance: Provenance, isString: boolean): Capture {
   const n = result > 0 ? Math.min(isString ? result : result, size) : 0;
@@ -40,7 +44,7 @@ function capture(view: DataView, at: number, size: number, result: number, prove
 }
 
 /** Decodes the record at `offset` of `view` (copies what it keeps: the view is only valid during the callback). */
-export function decodeRecord(view: DataView, offset: number, bufSize: number): TraceRecord {
+export function decodeRecord(view: DataView, offset: number, bufSize: number, withComm = false): TraceRecord {
   const k = view.getUint32(offset, true);
   const kind = k === KIND_ENTER ? 'enter' : k === KIND_SIGNAL ? 'signal' : k === KIND_GENERATE ? 'generate' : 'exit';
   const args: bigint[] = [];
@@ -59,7 +63,14 @@ export function decodeRecord(view: DataView, offset: number, bufSize: number): T
   if (len0 !== 0 || reread.str0) str[0] = capture(view, offset + RECORD_HEADER, STR_SIZE, len0, prov, true);
   if (len1 !== 0 || reread.str1) str[1] = capture(view, at1, STR_SIZE, len1, prov, true);
   const buf = blen !== 0 || reread.inbuf || reread.outbuf ? capture(view, atBuf, bufSize, blen, prov, false) : null;
+  let comm: string | undefined;
+  if (withComm && kind === 'exit') {
+    const raw = new Uint8Array(view.buffer, view.byteOffset + offset + 32, 16);
+    const end = raw.indexOf(0);
+    comm = latin1.decode(raw.subarray(0, end < 0 ? 16 : end));
+  }
   return {
+    ...(comm !== undefined ? { comm } : {}),
     kind, tid: view.getUint32(offset + 4, true), tgid: view.getUint32(offset + 8, true), nr: view.getUint32(offset + 12, true),
     ns: view.getBigUint64(offset + 16, true), args, str, buf, reread,
   };

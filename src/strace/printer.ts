@@ -3,11 +3,15 @@
  * `<... NAME resumed>` when other threads' calls come in between, `[pid N]` prefixes with -f, timestamps,
  * -T durations, `+++ exited with N +++`, and one JSON object per call with --json.
  */
+import { readFileSync } from 'node:fs';
 import { jsonString } from '../output/escape.js';
 import { callErrno, type DecodeOptions, decodeArgs, type DecodedArg, formatReturn } from './decode.js';
 import { callFromEnter, completeCall, type SyscallCall, type TraceRecord } from './events.js';
 import type { StatusFilter } from './filter.js';
+import { FD_RETURNING, type FdTable } from './fds.js';
+import { escapeBytes } from './quote.js';
 import { fatalByDefault, formatSiginfo, signalName } from './signals.js';
+import type { SyscallTotals } from './summary.js';
 import { SYSCALL_SPECS, type SyscallSpec } from './syscalls.js';
 
 /** Options of the printer (strace's flags). */
@@ -23,6 +27,12 @@ export interface PrinterOptions extends DecodeOptions {
   status?: StatusFilter;
   /** CLOCK_MONOTONIC ns → Unix epoch ns (for -t/-tt/-ttt). */
   monoToEpochNs: bigint;
+  /** -y/-yy: descriptors print with what they refer to. */
+  fds?: FdTable;
+  /** -a: every line starts with the thread's pid and comm. */
+  all?: boolean;
+  /** -C: per-syscall totals of the printed calls, for the table at the end. */
+  totals?: Map<string, SyscallTotals>;
 }
 
 interface Pending {
@@ -53,6 +63,8 @@ export class TracePrinter {
    * returned for strace either (`<unfinished ...>) = ?`), otherwise it prints as usual.
    */
   readonly #held = new Map<number, Pending>();
+  /** -a: the comm of each thread, from its last exit record. */
+  readonly #comms = new Map<number, string>();
   #lastNs: bigint | null = null;
   /** Calls printed. */
   printed = 0;
@@ -62,6 +74,7 @@ export class TracePrinter {
   /** Handles one record in ring-buffer order. */
   onRecord(r: TraceRecord): void {
     this.#seen.add(r.tid);
+    if (r.comm !== undefined) this.#comms.set(r.tid, r.comm);
     if (r.kind === 'generate') {
       this.#generated.set(r.tid, r);
       return;
@@ -213,9 +226,45 @@ export class TracePrinter {
   }
 
   #prefix(tid: number): string {
+    if (this.o.all) return `[pid ${String(tid).padStart(5)} ${escapeBytes(new TextEncoder().encode(this.#comm(tid)))}] `;
     if (!this.o.follow) return '';
     if (this.o.pidStyle === 'plain') return `${tid} `;
     return this.#seen.size > 1 ? `[pid ${String(tid).padStart(5)}] ` : '';
+  }
+
+  #comm(tid: number): string {
+    let c = this.#comms.get(tid);
+    if (c === undefined) {
+      try {
+        c = readFileSync(`/proc/${tid}/comm`, 'latin1').trimEnd();
+      } catch {
+        c = '?';
+      }
+      this.#comms.set(tid, c);
+    }
+    return c;
+  }
+
+  /** -y: `3</path>` for descriptor arguments, `AT_FDCWD</cwd>` for directory ones. */
+  #decorate(spec: SyscallSpec, call: SyscallCall, args: DecodedArg[]): DecodedArg[] {
+    const fds = this.o.fds!;
+    return args.map((a) => {
+      const kind = spec.decode.find((d) => d.name === a.name)?.kind;
+      if (kind !== 'fd' && kind !== 'dirfd') return a;
+      if (a.text === 'AT_FDCWD') return { ...a, text: fds.decorateCwd(call.tgid, a.text) };
+      const fd = /^\d+$/.test(a.text) ? Number(a.text) : -1;
+      return fd < 0 ? a : { ...a, text: fds.decorate(call.tgid, fd, a.text) };
+    });
+  }
+
+  #count(p: Pending): void {
+    const { call, spec } = p;
+    if (!this.o.totals || !call.exit) return;
+    let t = this.o.totals.get(spec.name);
+    if (!t) this.o.totals.set(spec.name, (t = { name: spec.name, calls: 0, errors: 0, ns: 0n }));
+    t.calls++;
+    if (callErrno(call) !== undefined) t.errors++;
+    t.ns += call.exit.ns - call.enterNs;
   }
 
   #stamp(ns: bigint): string {
@@ -241,7 +290,13 @@ export class TracePrinter {
   #emit(p: Pending, how: 'whole' | 'unfinished' | 'resumed' | 'killed'): void {
     if (!this.#wanted(p) && !(how !== 'whole' && (!this.o.trace || this.o.trace.has(p.call.nr)) && !this.o.status)) return;
     const { call, spec } = p;
-    const args = decodeArgs(spec, call, this.o);
+    if (how === 'whole' || how === 'resumed') this.#count(p);
+    let args = decodeArgs(spec, call, this.o);
+    const fds = this.o.fds;
+    if (fds) args = this.#decorate(spec, call, args);
+    const path = (): string | undefined => (call.str[0] ? new TextDecoder().decode(call.str[0].bytes).replace(/\0.*$/s, '') : undefined);
+    const newFd = fds && call.exit && how !== 'killed' && FD_RETURNING.has(spec.name);
+    if (newFd) fds.update(call.tgid, spec.name, call.args, path(), BigInt.asIntN(64, call.exit!.ret));
     if (this.o.json) {
       if (how !== 'unfinished') this.#json(p, args);
       return;
@@ -250,7 +305,8 @@ export class TracePrinter {
     const before = split < 0 ? args : args.slice(0, split);
     const after = split < 0 ? [] : args.slice(split);
     const prefix = this.#prefix(call.tid) + this.#stamp(how === 'resumed' ? (call.exit?.ns ?? call.enterNs) : call.enterNs);
-    const ret = how === 'killed' || !call.exit ? '?' : formatReturn(spec, call.exit.ret, call);
+    let ret = how === 'killed' || !call.exit ? '?' : formatReturn(spec, call.exit.ret, call);
+    if (newFd && /^\d+$/.test(ret)) ret = fds.decorate(call.tgid, Number(ret), ret);
     const dur = this.o.syscallTimes && call.exit ? ` <${formatDuration(call.exit.ns - call.enterNs)}>` : '';
     let line: string;
     if (how === 'unfinished') {
@@ -272,6 +328,7 @@ export class TracePrinter {
     }
     line = line.length < 40 ? `${line.padEnd(40)}= ${ret}` : `${line} = ${ret}`;
     this.write(`${line}${dur}\n`);
+    if (fds && !newFd && call.exit && how !== 'killed') fds.update(call.tgid, spec.name, call.args, undefined, BigInt.asIntN(64, call.exit.ret));
     this.printed++;
   }
 

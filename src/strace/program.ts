@@ -66,6 +66,8 @@ export interface TraceProgramOptions {
   bufSize: number;
   /** Ring buffer size in bytes (a power of two). */
   ringSize?: number;
+  /** -a: trace every process but the one with this tgid (siesta); exit records then carry the comm at 32. */
+  all?: number;
 }
 
 /** The largest record for a buffer size. */
@@ -73,12 +75,22 @@ export function recordSize(bufSize: number): number {
   return RECORD_HEADER + 2 * STR_SIZE + bufSize;
 }
 
-/** `if (tid not in pids) return 0; if armed: become traced at execve, else return 0`. Leaves tid key at fp-72. */
-function filter(enter: boolean): Item[] {
+/**
+ * `if (tid not in pids) return 0; if armed: become traced at execve, else return 0`. Leaves tid key at fp-72
+ * and pid_tgid in R9. With -a (`all` = siesta's own tgid) every thread but siesta's is traced: its own calls
+ * (writing the trace) would feed themselves.
+ */
+function filter(enter: boolean, all?: number): Item[] {
   const out: Item[] = [
     call('get_current_pid_tgid'),
     mov64Reg(R9, R0),
     stx(4, R10, -72, R0),
+  ];
+  if (all !== undefined) {
+    out.push(alu64Imm('rsh', R0, 32), jmpImm('jeq', R0, all, 'out'));
+    return out;
+  }
+  out.push(
     ldMapFd(R1, 'pids'),
     mov64Reg(R2, R10),
     alu64Imm('add', R2, -72),
@@ -86,7 +98,7 @@ function filter(enter: boolean): Item[] {
     jmpImm('jeq', R0, 0, 'out'),
     ldx(4, R1, R0, 0),
     jmpImm('jeq', R1, 2, 'traced'),
-  ];
+  );
   if (enter) {
     out.push(
       ldx(8, R2, R6, 8),
@@ -171,8 +183,8 @@ function output(recSize: number): Item[] {
  * built in a per-CPU array value and copied out with bpf_ringbuf_output at its real length: a reservation has
  * to be a constant size, and the largest record is ten times the usual one.
  */
-function enterFull(bufSize: number, recSize: number): Item[] {
-  const code: Item[] = [mov64Reg(R6, R1), ...filter(true), ...scratchRecord()];
+function enterFull(bufSize: number, recSize: number, all?: number): Item[] {
+  const code: Item[] = [mov64Reg(R6, R1), ...filter(true, all), ...scratchRecord()];
   code.push(
     st(4, R7, 0, KIND_ENTER),
     stx(4, R7, 4, R9),
@@ -254,8 +266,8 @@ function dropCounter(): Item[] {
  * null), R9 scratch. Strings and input buffers that could not be read at entry are read again now: the kernel
  * has faulted their pages in while running the call.
  */
-function exitFull(bufSize: number, recSize: number): Item[] {
-  const code: Item[] = [mov64Reg(R6, R1), ...filter(false), ...scratchRecord()];
+function exitFull(bufSize: number, recSize: number, all?: number): Item[] {
+  const code: Item[] = [mov64Reg(R6, R1), ...filter(false, all), ...scratchRecord()];
   code.push(
     ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_lookup_elem'),
     mov64Reg(R8, R0),
@@ -267,6 +279,8 @@ function exitFull(bufSize: number, recSize: number): Item[] {
     call('ktime_get_ns'), stx(8, R7, 16, R0),
   );
   for (let i = 1; i < 6; i++) code.push(st(8, R7, 24 + 8 * i, 0));
+  // -a: the comm, in args[1..2], which an exit record does not use.
+  if (all !== undefined) code.push(mov64Reg(R1, R7), alu64Imm('add', R1, 32), mov64Imm(R2, 16), call('get_current_comm'));
   code.push(
     st(8, R7, 72, 0), st(8, R7, 80, 0),
     jmpImm('jeq', R8, 0, 'submit'),
@@ -352,9 +366,9 @@ function argIndex(info: Reg, infoOff: number, skip: string): Item[] {
 }
 
 /** -c, sys_enter: remember when the call started. */
-function enterSummary(): Item[] {
+function enterSummary(all?: number): Item[] {
   return [
-    mov64Reg(R6, R1), ...filter(true),
+    mov64Reg(R6, R1), ...filter(true, all),
     call('ktime_get_ns'), stx(8, R10, -64, R0),
     ldMapFd(R1, 'start'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), mov64Reg(R3, R10), alu64Imm('add', R3, -64),
     mov64Imm(R4, 0), call('map_update_elem'),
@@ -363,9 +377,9 @@ function enterSummary(): Item[] {
 }
 
 /** -c, sys_exit: counts[nr] += {1, failed, now - start} on this CPU's slot (no atomics needed). */
-function exitSummary(): Item[] {
+function exitSummary(all?: number): Item[] {
   return [
-    mov64Reg(R6, R1), ...filter(false),
+    mov64Reg(R6, R1), ...filter(false, all),
     ldMapFd(R1, 'start'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_lookup_elem'),
     jmpImm('jeq', R0, 0, 'out'),
     ldx(8, R7, R0, 0),
@@ -412,10 +426,10 @@ function forkProgram(): Item[] {
  * ignored or fatal. The record is a header (kind 3, nr = sig, args[0] = ka->sa.sa_handler, args[1] = info) and
  * the siginfo as buf: info is NULL (SEND_SIG_NOINFO) when a group exit turns into SIGKILL.
  */
-function signalProgram(): Item[] {
+function signalProgram(all?: number): Item[] {
   const rec = RECORD_HEADER + SIGINFO_SIZE;
   return [
-    mov64Reg(R6, R1), ...filter(false),
+    mov64Reg(R6, R1), ...filter(false, all),
     ldMapFd(R1, 'events'), mov64Imm(R2, rec), mov64Imm(R3, 0), call('ringbuf_reserve'),
     jmpImm('jeq', R0, 0, 'drop'),
     mov64Reg(R7, R0),
@@ -492,8 +506,8 @@ export function traceCollection(o: TraceProgramOptions): CollectionSpec {
       { name: 'counts', kind: 'percpu_hash', keySize: 4, valueSize: 24, maxEntries: SYSCALL_SLOTS },
     );
     programs.push(
-      { name: 'sys_enter', kind: 'tracepoint', code: link(enterSummary(), 'sys_enter'), license: 'GPL' },
-      { name: 'sys_exit', kind: 'tracepoint', code: link(exitSummary(), 'sys_exit'), license: 'GPL' },
+      { name: 'sys_enter', kind: 'tracepoint', code: link(enterSummary(o.all), 'sys_enter'), license: 'GPL' },
+      { name: 'sys_exit', kind: 'tracepoint', code: link(exitSummary(o.all), 'sys_exit'), license: 'GPL' },
     );
   } else {
     maps.push(
@@ -504,17 +518,18 @@ export function traceCollection(o: TraceProgramOptions): CollectionSpec {
       { name: 'scratch', kind: 'percpu_array', keySize: 4, valueSize: rec, maxEntries: 1 },
     );
     programs.push(
-      { name: 'sys_enter', kind: 'tracepoint', code: link(enterFull(o.bufSize, rec), 'sys_enter'), license: 'GPL' },
-      { name: 'sys_exit', kind: 'tracepoint', code: link(exitFull(o.bufSize, rec), 'sys_exit'), license: 'GPL' },
+      { name: 'sys_enter', kind: 'tracepoint', code: link(enterFull(o.bufSize, rec, o.all), 'sys_enter'), license: 'GPL' },
+      { name: 'sys_exit', kind: 'tracepoint', code: link(exitFull(o.bufSize, rec, o.all), 'sys_exit'), license: 'GPL' },
     );
   }
   if (!o.summary) {
     programs.push(
-      { name: 'signal', kind: 'raw_tp', code: link(signalProgram(), 'signal'), license: 'GPL' },
-      { name: 'generate', kind: 'tracepoint', code: link(generateProgram(), 'generate'), license: 'GPL' },
+      { name: 'signal', kind: 'raw_tp', code: link(signalProgram(o.all), 'signal'), license: 'GPL' },
     );
+    // With -a, signal_deliver's SIGKILL is shown as such: the group-exit refinement needs the traced-pid map.
+    if (o.all === undefined) programs.push({ name: 'generate', kind: 'tracepoint', code: link(generateProgram(), 'generate'), license: 'GPL' });
   }
-  if (o.follow) programs.push({ name: 'fork', kind: 'tracepoint', code: link(forkProgram(), 'fork'), license: 'GPL' });
+  if (o.follow && o.all === undefined) programs.push({ name: 'fork', kind: 'tracepoint', code: link(forkProgram(), 'fork'), license: 'GPL' });
   return { maps, programs };
 }
 

@@ -10,6 +10,7 @@ import { type Collection, loadCollection } from '../loader/index.js';
 import { RingBufferReader, sumPerCpuCounter } from '../runtime/ringbuf.js';
 import { blockingStdio } from '../sys/index.js';
 import { decodeRecord } from './events.js';
+import { type FdDetail, FdTable } from './fds.js';
 import type { StatusFilter } from './filter.js';
 import { TracePrinter } from './printer.js';
 import type { HexMode } from './quote.js';
@@ -37,6 +38,19 @@ export interface TraceOptions {
   json: boolean;
   trace?: ReadonlySet<number>;
   status?: StatusFilter;
+  /** -y (`path`), -yy (`full`). */
+  fds?: FdDetail;
+  /** -C: lines, then the -c table (counted from the lines' calls). */
+  summaryToo?: boolean;
+  /**
+   * -w: the -c table sums wall time from entry to exit. siesta's kernel times are always that (the kernel
+   * programs see the entry and exit instants, not the thread's CPU time), so -w changes nothing but is accepted.
+   */
+  wallTime?: boolean;
+  /** -a: every process on the machine but siesta, each line with pid and comm. */
+  all?: boolean;
+  /** -v: structures whole. */
+  verbose?: boolean;
   /** Where trace lines go (strace writes them to stderr unless -o). */
   write: (s: string) => void;
   /** True when writing to a file (-f then prefixes `PID ` as strace does). */
@@ -97,7 +111,7 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGI
 
 /** Runs `siesta trace`; resolves to the traced command's exit status (128+N when killed by signal N). */
 export async function runTrace(o: TraceOptions): Promise<number> {
-  if (!o.command?.length && !o.pids?.length) throw new TraceError('must have PROG [ARGS] or -p PID', 1);
+  if (!o.command?.length && !o.pids?.length && !o.all) throw new TraceError('must have PROG [ARGS] or -p PID', 1);
   const path = o.command?.length ? resolveCommand(o.command[0]!) : undefined;
   const pidTids = (o.pids ?? []).flatMap((p) => tidsOf(p, o.follow));
   const bufSize = Math.min(4096, Math.max(256, Math.ceil((o.strsize + 1) / 8) * 8));
@@ -106,7 +120,7 @@ export async function runTrace(o: TraceOptions): Promise<number> {
   let reader: RingBufferReader | undefined;
   let child: ChildProcess | undefined;
   try {
-    coll = loadCollection(traceCollection({ summary: o.summary, follow: o.follow, bufSize, ringSize: RING_SIZE }));
+    coll = loadCollection(traceCollection({ summary: o.summary, follow: o.follow, bufSize, ringSize: RING_SIZE, ...(o.all ? { all: process.pid } : {}) }));
     if (!o.summary) {
       const sysinfo = coll.map('sysinfo');
       for (const spec of SYSCALL_SPECS.values()) if (spec.nr < SYSCALL_SLOTS) sysinfo.update(u32(spec.nr), encodeCaptureSpec(captureSpec(spec)));
@@ -118,9 +132,9 @@ export async function runTrace(o: TraceOptions): Promise<number> {
     links.push(attachTracepoint(coll.program('sys_exit'), 'raw_syscalls', 'sys_exit'));
     if (!o.summary) {
       links.push(attachRawTracepoint(coll.program('signal'), 'signal_deliver'));
-      links.push(attachTracepoint(coll.program('generate'), 'signal', 'signal_generate'));
+      if (!o.all) links.push(attachTracepoint(coll.program('generate'), 'signal', 'signal_generate'));
     }
-    if (o.follow) links.push(attachTracepoint(coll.program('fork'), 'sched', 'sched_process_fork'));
+    if (o.follow && !o.all) links.push(attachTracepoint(coll.program('fork'), 'sched', 'sched_process_fork'));
 
     const env = { ...process.env };
     let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
@@ -135,9 +149,11 @@ export async function runTrace(o: TraceOptions): Promise<number> {
       pids.update(u32(child.pid), u32(1));
     }
     const monoToEpochNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+    const totals = o.summaryToo && !o.summary ? new Map<string, SyscallTotals>() : undefined;
     const printer = new TracePrinter({
-      strsize: o.strsize, hex: o.hex, follow: o.follow, pidStyle: o.toFile ? 'plain' : 'bracket', timestamps: o.timestamps,
+      strsize: o.strsize, hex: o.hex, follow: o.follow || (o.pids?.length ?? 0) > 1, pidStyle: o.toFile ? 'plain' : 'bracket', timestamps: o.timestamps,
       syscallTimes: o.syscallTimes, json: o.json, monoToEpochNs,
+      ...(o.verbose ? { verbose: true } : {}), ...(o.fds ? { fds: new FdTable(o.fds) } : {}), ...(o.all ? { all: true } : {}), ...(totals ? { totals } : {}),
       ...(o.trace ? { trace: o.trace } : {}), ...(o.status ? { status: o.status } : {}),
       ...(child?.pid !== undefined ? { exec: { tgid: child.pid, argv: [path!, ...o.command!.slice(1)], envCount: Object.keys(env).length } } : {}),
     }, (line) => {
@@ -153,7 +169,7 @@ export async function runTrace(o: TraceOptions): Promise<number> {
     const stop = new AbortController();
     const rb = reader;
     const reading = rb ? (async () => {
-      const onRecord = (view: DataView, offset: number) => printer.onRecord(decodeRecord(view, offset, bufSize));
+      const onRecord = (view: DataView, offset: number) => printer.onRecord(decodeRecord(view, offset, bufSize, o.all));
       while (!stop.signal.aborted) {
         const n = rb.drain(onRecord);
         flushOut();
@@ -189,6 +205,7 @@ export async function runTrace(o: TraceOptions): Promise<number> {
       if (lost > 0n) process.stderr.write(lostReport(lost, reader.records));
     }
     if (o.summary) o.write(formatSummary(readCounts(coll, o.trace)));
+    else if (totals) o.write(formatSummary([...totals.values()]));
     return status;
   } finally {
     for (const l of links) l.close();

@@ -3,8 +3,8 @@
 // `+++ killed by SIG +++`, -y/-yy fd paths, -C, -w, -a and -p with several pids. Where strace can show the same
 // thing, the test runs strace too and compares.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -93,3 +93,92 @@ for (const [scenario, status] of [['chld', 0], ['term', 128 + 15], ['segv', 128 
     assert.deepEqual(signalLines(readFileSync(ours, 'utf8')), expected);
   });
 }
+
+/** The lines from the open of `marker` to the end, addresses masked. */
+function from(text: string, marker: string): string[] {
+  const all = text.split('\n').filter((l) => l);
+  return all.slice(all.findIndex((l) => l.includes(marker))).map((l) => l.replace(/0x[0-9a-f]+/g, 'ADDR'));
+}
+
+// Only the file's own lines: cat's stdout is a pipe that is gone by the time siesta prints (siesta looks up
+// descriptors it did not see opened in /proc, after the fact; see src/strace/fds.ts).
+test('-y prints descriptors with their paths and AT_FDCWD with the cwd, as strace -y does (cat FILE)', { skip: noStrace ?? false }, () => {
+  const file = join(dir, 'siesta-y-data');
+  writeFileSync(file, 'some data\n');
+  run('strace', ['-y', '-o', join(dir, 'strace-y.txt'), 'cat', file]);
+  const r = run(process.execPath, [siesta, 'trace', '-y', '-o', join(dir, 'siesta-y.txt'), 'cat', file]);
+  assert.equal(r.status, 0, r.stderr);
+  const own = (f: string) => from(readFileSync(join(dir, f), 'utf8'), 'siesta-y-data').filter((l) => l.includes(`<${file}>`) && !l.startsWith('fadvise64'));
+  const expected = own('strace-y.txt');
+  const actual = own('siesta-y.txt');
+  assert.ok(expected.length >= 4, expected.join('\n'));
+  assert.ok(expected.some((l) => l.startsWith(`openat(AT_FDCWD<${dir}>, "${file}", O_RDONLY) = 3<${file}>`)), expected.join('\n'));
+  assert.deepEqual(actual, expected);
+});
+
+test('-v prints struct stat whole, as strace -v does', { skip: noStrace ?? false }, () => {
+  const file = join(dir, 'siesta-v-data');
+  writeFileSync(file, 'v\n');
+  run('strace', ['-v', '-e', 'trace=newfstatat,fstat', '-o', join(dir, 'strace-v.txt'), 'cat', file]);
+  const r = run(process.execPath, [siesta, 'trace', '-v', '-e', 'trace=newfstatat,fstat', '-o', join(dir, 'siesta-v.txt'), 'cat', file]);
+  assert.equal(r.status, 0, r.stderr);
+  // The first run's read updates the access time: mask it.
+  const last = (f: string) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.includes('st_ino=')).at(-1)
+    ?.replace(/st_atime=\d+ \/\* [^*]+ \*\/, st_atime_nsec=\d+/, 'ATIME');
+  assert.match(last('siesta-v.txt') ?? '', /st_dev=makedev\(.*ATIME, st_mtime=.*st_ctime_nsec=\d+\}/);
+  assert.equal(last('siesta-v.txt'), last('strace-v.txt'));
+});
+
+/** `syscall -> {calls, errors}` of a -c/-C table. */
+function table(text: string): Record<string, { calls: number; errors: number }> {
+  const out: Record<string, { calls: number; errors: number }> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(\d*)\s*(\w+)$/.exec(line);
+    if (m && m[3] !== 'total') out[m[3]!] = { calls: Number(m[1]), errors: Number(m[2] || 0) };
+  }
+  return Object.fromEntries(Object.entries(out).sort());
+}
+
+test('-C prints the lines, then a table that agrees with strace -C on calls and errors (ls of a missing path)', { skip: noStrace ?? false }, () => {
+  const missing = join(dir, 'missing');
+  run('strace', ['-C', '-o', join(dir, 'strace-C.txt'), 'ls', missing]);
+  const r = run(process.execPath, [siesta, 'trace', '-C', '-w', '-o', join(dir, 'siesta-C.txt'), 'ls', missing]);
+  assert.equal(r.status, 2, r.stderr);
+  const text = readFileSync(join(dir, 'siesta-C.txt'), 'utf8');
+  assert.match(text, /^execve\(/);
+  assert.match(text, /\+\+\+ exited with 2 \+\+\+\n% time {5}seconds {2}usecs\/call {5}calls {4}errors syscall\n/);
+  const expected = table(readFileSync(join(dir, 'strace-C.txt'), 'utf8'));
+  assert.ok(Object.keys(expected).length > 10);
+  assert.deepEqual(table(text), expected);
+});
+
+test('-a traces every process but siesta, each line with pid and comm', { skip: skip ?? false }, async () => {
+  const out = join(dir, 'all.txt');
+  const tracer = spawn(process.execPath, [siesta, 'trace', '-a', '-e', 'trace=openat', '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  tracer.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise((r) => setTimeout(r, 1500));
+  const probe = spawnSync(loop, ['3'], { encoding: 'utf8' });
+  await new Promise((r) => setTimeout(r, 300));
+  tracer.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => tracer.on('close', r));
+  assert.equal(code, 0, err);
+  const mine = lines(out).filter((l) => l.includes('/nonexistent/siesta-bench'));
+  assert.equal(mine.length, 3, `${probe.stderr}\n${lines(out).slice(0, 20).join('\n')}`);
+  for (const l of mine) assert.match(l, /^\[pid +\d+ openat-loop\] openat\(AT_FDCWD, "\/nonexistent\/siesta-bench", O_RDONLY\) = -1 ENOENT/);
+  assert.ok(!lines(out).some((l) => new RegExp(`\\[pid +${tracer.pid} `).test(l)), 'siesta traced itself');
+});
+
+test('-p PID,PID traces both processes, each line prefixed with its pid', { skip: skip ?? false }, async () => {
+  const a = spawn('sleep', ['0.8']);
+  const b = spawn('sleep', ['0.8']);
+  await new Promise((r) => setTimeout(r, 200));
+  const out = join(dir, 'pids.txt');
+  const r = run(process.execPath, [siesta, 'trace', '-o', out, '-p', `${a.pid},${b.pid}`]);
+  assert.equal(r.status, 0, r.stderr);
+  const text = lines(out);
+  for (const pid of [a.pid, b.pid]) {
+    assert.ok(text.includes(`${pid} exit_group(0)                     = ?`), text.join('\n'));
+    assert.ok(text.includes(`${pid} +++ exited with 0 +++`), text.join('\n'));
+  }
+});
