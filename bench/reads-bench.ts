@@ -100,7 +100,7 @@ async function runProcess(cmd: string, args: readonly string[], o: { cwd?: strin
 }
 
 function readsSummary(stderr: string): CostRun['reads'] {
-  const m = /User-memory reads: (\d+) exact, (\d+) recovered at syscall exit, (\d+) lost/.exec(stderr);
+  const m = /User-memory reads: (\d+) exact, (\d+) recovered at syscall exit, (?:\d+ deferred, )?(\d+) lost/.exec(stderr);
   return m ? { exact: Number(m[1]), exit: Number(m[2]), lost: Number(m[3]) } : undefined;
 }
 

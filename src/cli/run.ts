@@ -10,6 +10,7 @@ import { hostKernelInfo } from '../kernel/host-info.js';
 import { createJsonPrinter, createTextPrinter, type Printer, strftime } from '../output/index.js';
 import { installCleanup, releaseAll } from '../runtime/cleanup.js';
 import { type ExactChild, startExact, trappedSyscalls } from '../capture/exact.js';
+import { deferredReadSupport } from '../runtime/deferred-reads.js';
 import { Session } from '../runtime/session.js';
 import { blockingStdio, errnoMessage, errnoName } from '../sys/index.js';
 import { CliError, privilegeProblem } from './errors.js';
@@ -34,6 +35,8 @@ export interface RunOptions {
   marks: boolean;
   /** --exact: trap the traced syscalls of the command with seccomp and read their arguments synchronously. */
   exact: boolean;
+  /** Read what the syscall-exit re-read cannot recover later with a bpf_wq, where the kernel can (default true). */
+  deferredReads: boolean;
 }
 
 /** Splits a -c command line into words (quotes group words; no other shell syntax). */
@@ -50,7 +53,11 @@ export async function runScript(o: RunOptions): Promise<number> {
   const file = o.program !== undefined ? 'stdin' : o.file!;
   const kernel = hostKernelInfo();
   const own = { command: o.command !== undefined, helperErrors: o.warnHelperErrors };
-  const result = compile(source, kernel, { file, params: o.params, floor: o.floor, ...own });
+  let result = compile(source, kernel, { file, params: o.params, floor: o.floor, ...own });
+  // Only scripts whose records may wait for a syscall's exit defer reads: probe the kernel for those alone.
+  if (result.ok && result.script.resources.deferred.length && o.deferredReads && deferredReadSupport().ok) {
+    result = compile(source, kernel, { file, params: o.params, floor: o.floor, deferredReads: true, ...own });
+  }
   const rendered = result.diagnostics.render();
   if (!result.ok) {
     process.stderr.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
@@ -108,6 +115,8 @@ export async function runScript(o: RunOptions): Promise<number> {
     });
   } catch (e) {
     if (e instanceof VerifierError && e.insn !== undefined) explainRejection(result.script, e);
+    // The command still waits for its release: it must not outlive the failed run (nor keep Node alive).
+    child?.kill('SIGKILL');
     throw e;
   }
   try {
@@ -150,8 +159,13 @@ export async function runScript(o: RunOptions): Promise<number> {
     if (result.script.config.print_maps_on_exit !== false) for (const m of maps) if (m.entries.length) printer.map(m);
     if (summary.lost > 0n) printer.lostEvents(summary.lost);
     const r = summary.reads;
-    if (r.exact + r.exit + r.lost > 0 && !o.quiet) {
-      process.stderr.write(`User-memory reads: ${r.exact} exact, ${r.exit} recovered at syscall exit, ${r.lost} lost\n`);
+    if (r.exact + r.exit + r.deferred + r.lost > 0 && !o.quiet) {
+      process.stderr.write(`User-memory reads: ${r.exact} exact, ${r.exit} recovered at syscall exit, ${r.deferred} deferred, ${r.lost} lost\n`);
+      const d = summary.deferredReads;
+      if (d && o.verbose) {
+        process.stderr.write(`Deferred reads: ${d.ready}/${d.slots} slots ready, ${d.started} started, ${d.done} done, ` +
+          `${d.busy} left lost (pool full), ${d.initFailed} bpf_wq_init failures, ${d.startFailed} bpf_wq_start failures\n`);
+      }
     }
     return summary.exitCode ?? 0;
   } finally {

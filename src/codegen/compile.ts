@@ -16,6 +16,8 @@ import { funcInfoBtf } from './func-info.js';
 import { DROPS_MAP, EVENTS_MAP, EVENTS_RING_SIZE, GLOBALS_ENTRIES, GLOBALS_MAP, SCRATCH_MAP } from './emit.js';
 import { type CodegenOptions, ProbeCodegen, type UserReadHook } from './probe.js';
 import type { Resources } from './resources.js';
+import { WQ_CTL_MAP, wqDeferredPrograms, wqExitProbe } from './wq-deferred.js';
+import { BtfBuilder } from '../btf/index.js';
 
 /** Options of a compilation. */
 export interface CompileOptions {
@@ -28,6 +30,8 @@ export interface CompileOptions {
   userRead?: UserReadHook;
   /** Provenance floor for user-memory reads (--reads). */
   floor?: 'any' | 'recovered' | 'exact';
+  /** Defer reads still lost at syscall exit to a bpf_wq (wq-deferred.ts); the caller checks the kernel can. */
+  deferredReads?: boolean;
   /** A command is started for the script (-c), so `cpid` has a value. */
   command?: boolean;
   /** -k: report failed helper calls (map updates, stack collection) at run time. */
@@ -110,14 +114,17 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       sourceMap.set(name, b.locs.map((l) => ({ slot: slots[l.item] ?? Number.MAX_SAFE_INTEGER, loc: l.loc })));
       infos.push({ name, probe: pt.probe });
     });
+    // One BTF per collection: the deferred-read slots and callbacks, then the other programs' func_info.
+    const btf = new BtfBuilder();
+    const wq = o.deferredReads && res.deferred.length ? wqDeferredPrograms(res.deferred, btf) : null;
     res.deferred.forEach((d, i) => {
-      const prog = exitProgram(d, i);
+      const prog = wq ? wq.programs[i]! : exitProgram(d, i);
       programs.push(prog);
       const entry = infos.find((p) => p.name === d.entry)!;
-      infos.push({ name: prog.name, probe: exitProbe(d, entry.probe), internal: true });
+      infos.push({ name: prog.name, probe: wq ? wqExitProbe(entry.probe) : exitProbe(d, entry.probe), internal: true });
     });
     // Programs with callbacks (loops over maps) need func_info, hence BTF for their functions.
-    const funcBtf = funcInfoBtf(programs);
+    const funcBtf = funcInfoBtf(programs, btf) ?? (wq ? btf.encode() : undefined);
     if (scratch > SCRATCH_LIMIT) throw new CodegenError(`the script needs ${scratch} bytes of scratch space per CPU (limit ${SCRATCH_LIMIT}): lower max_strlen`);
     const spec: CollectionSpec = {
       maps: [
@@ -129,13 +136,14 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
         // 4096 stacks of each depth, as bpftrace's default; the kernel rejects deeper than perf_event_max_stack.
         ...res.stackMaps.map((m) => ({ name: m.name, kind: 'stack_trace' as const, keySize: 4, valueSize: m.limit * 8, maxEntries: 4096 })),
         ...res.deferred.map((d) => ({ name: d.pendingMap, kind: 'hash' as const, keySize: 8, valueSize: d.size, maxEntries: 16384 })),
+        ...(wq?.maps ?? []),
       ],
       programs,
       ...(funcBtf ? { btf: funcBtf } : {}),
     };
     const resources: Resources = {
       maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, deferred: res.deferred, stackMaps: res.stackMaps, joins: res.joins, helperErrors: res.helperErrors, programs: infos,
-      eventsMap: EVENTS_MAP, dropsMap: DROPS_MAP, globalsMap: GLOBALS_MAP,
+      eventsMap: EVENTS_MAP, dropsMap: DROPS_MAP, globalsMap: GLOBALS_MAP, ...(wq ? { wqCtlMap: WQ_CTL_MAP } : {}),
     };
     return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed, sourceMap, source, config }, diagnostics: diags };
   } catch (e) {
@@ -156,4 +164,3 @@ function linkProbe(items: readonly Item[], name: string): LinkedProgram {
     throw e;
   }
 }
-

@@ -24,6 +24,17 @@ export function exitProgram(d: DeferredRecord, index: number): ProgramSpec {
   const key = b.allocStack(8);
   b.emit(call('get_current_pid_tgid'), stx(8, R10, key, R0), ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key),
     call('map_lookup_elem'), jmpImm('jeq', R0, 0, done), mov64Reg(R7, R0));
+  emitExitRereads(b, d);
+  // Send the completed record (batched wake-ups, as every record), then forget it.
+  outputRecordAt(b, (reg) => b.emit(mov64Reg(reg, R7)), d.size);
+  b.emit(ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_delete_elem'));
+  b.mark(done);
+  b.emit(mov64Imm(R0, 0), exit());
+  return { name, kind: 'tracepoint', code: link(b.items, name) };
+}
+
+/** Retries each user read of the pending record at R7 that failed at entry, marking it `exit` or leaving it lost. */
+export function emitExitRereads(b: ProgramBuilder, d: DeferredRecord): void {
   for (const f of d.fixups) {
     const next = b.newLabel('fix');
     const ok = b.newLabel('fixok');
@@ -36,12 +47,6 @@ export function exitProgram(d: DeferredRecord, index: number): ProgramSpec {
     b.emit(stx(8, R7, f.statusOffset, R0));
     b.mark(next);
   }
-  // Send the completed record (batched wake-ups, as every record), then forget it.
-  outputRecordAt(b, (reg) => b.emit(mov64Reg(reg, R7)), d.size);
-  b.emit(ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_delete_elem'));
-  b.mark(done);
-  b.emit(mov64Imm(R0, 0), exit());
-  return { name, kind: 'tracepoint', code: link(b.items, name) };
 }
 
 /** The probe an exit program attaches to (not written in the script). */

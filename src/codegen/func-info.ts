@@ -17,10 +17,9 @@ import type { ProgramSpec } from '../loader/index.js';
  * Gives every program with subprograms its `funcTypeIds` and returns the BTF they refer to, or undefined when
  * no program needs one (plain programs then load exactly as before, without BTF).
  */
-export function funcInfoBtf(programs: ProgramSpec[]): Uint8Array | undefined {
+export function funcInfoBtf(programs: ProgramSpec[], b = new BtfBuilder()): Uint8Array | undefined {
   // Programs that come with their own BTF (internal helpers) keep it.
   if (!programs.some((p) => p.code.funcs.length > 1 && !p.funcTypeIds)) return undefined;
-  const b = new BtfBuilder();
   const int = b.addInt('int', 4, 'signed');
   const long = b.addInt('long', 8, 'signed');
   const voidPtr = b.addPtr(0);

@@ -28,6 +28,9 @@ export const EVENT = {
 /** Bit set in a user read's status when the value was re-read at syscall exit. */
 export const PROVENANCE_EXIT = 2 ** 40;
 
+/** Bit set in a user read's status when a bpf_wq callback read the value after the call returned (wq-deferred.ts). */
+export const PROVENANCE_DEFERRED = 2 ** 41;
+
 /**
  * An output record whose user reads failed at a syscall's entry: it waits in `pendingMap` (keyed by
  * pid_tgid) until the syscall's exit, where the failed reads are retried and the record is sent.
@@ -41,6 +44,11 @@ export interface DeferredRecord {
   fixups: Array<{ offset: number; statusOffset: number; size: number; str: boolean }>;
   /** Name of the entry program (for the exit program's name). */
   entry: string;
+  /**
+   * Reads still lost at exit are handed to a bpf_wq callback (wq-deferred.ts): its slot pool map, the index
+   * of its counters in Resources.wqCtlMap, and the pool's size. Absent when the kernel cannot do it.
+   */
+  wq?: { poolMap: string; ctlIndex: number; slots: number };
 }
 
 /** Size of the event header (kind u32, id u32). */
@@ -151,6 +159,8 @@ export interface Resources {
   dropsMap: string;
   /** Global values written by the runtime before attaching (index 0: start time for `elapsed`; 1: cpid). */
   globalsMap: string;
+  /** Counters of the bpf_wq slot pools (one array entry per DeferredRecord with `wq`); see wq-deferred.ts. */
+  wqCtlMap?: string;
 }
 
 /** Kernel map name for a script map (BPF names allow [A-Za-z0-9_.], 15 bytes). */

@@ -16,6 +16,7 @@ import { hostKernelInfo } from '../kernel/host-info.js';
 import { type Diagnostic, renderDiagnostics, STDIN_FILE_NAME } from '../lang/index.js';
 import type { MapData, Value } from '../output/index.js';
 import type { ReadProvenance } from './decode.js';
+import { deferredReadSupport } from './deferred-reads.js';
 import { type ReadCounts, Session, type SessionEvent } from './session.js';
 
 /** Options of {@link trace}. Absent and `undefined` mean the same; any other key is rejected. */
@@ -100,7 +101,7 @@ export interface TraceResult {
   readonly lost: bigint;
   /** The code the script passed to `exit()`, or null when it was stopped otherwise. */
   readonly exitCode: number | null;
-  /** Reads of user memory by provenance: `exact` at the event, `exit` re-read at the syscall's exit, `lost`. */
+  /** Reads of user memory by provenance: `exact` at the event, `exit` re-read at the syscall's exit, `deferred` read after the call returned, `lost`. */
   readonly reads: Readonly<ReadCounts>;
 }
 
@@ -160,7 +161,10 @@ export async function trace(source: string, options?: TraceOptions): Promise<Tra
   const o = validateTraceOptions(source, options);
   o.signal?.throwIfAborted();
   const floor = o.reads ?? 'any';
-  const result = compile(source, hostKernelInfo(), { file: o.file ?? STDIN_FILE_NAME, params: o.params ?? [], floor });
+  const copts = { file: o.file ?? STDIN_FILE_NAME, params: o.params ?? [], floor };
+  let result = compile(source, hostKernelInfo(), copts);
+  // Reads the syscall-exit re-read cannot recover are deferred to a bpf_wq where the kernel can (as the CLI).
+  if (result.ok && result.script.resources.deferred.length && deferredReadSupport().ok) result = compile(source, hostKernelInfo(), { ...copts, deferredReads: true });
   if (!result.ok) throw new ScriptError(result.diagnostics.all);
   const session = Session.start(result.script, { ...(o.pid !== undefined ? { pid: o.pid } : {}), floor, marks: o.marks ?? true });
   return new RunningTrace(session, result.diagnostics.warnings, o.signal);

@@ -46,8 +46,11 @@ export interface DecodeOptions {
   readonly truncTrailer?: string;
 }
 
-/** How a user-memory value was obtained: read at the event, re-read at syscall exit, or lost. */
-export type ReadProvenance = 'exact' | 'exit' | 'lost';
+/**
+ * How a user-memory value was obtained: read at the event, re-read at syscall exit, read by a bpf_wq callback
+ * after the call returned (`deferred`: another thread may have changed the memory by then), or lost.
+ */
+export type ReadProvenance = 'exact' | 'exit' | 'deferred' | 'lost';
 
 /** One decoded output-record argument; `lost` when the user-memory read behind it failed. */
 export interface DecodedArg {
@@ -57,8 +60,8 @@ export interface DecodedArg {
   readonly provenance?: ReadProvenance;
 }
 
-/** Status bit of a value re-read at syscall exit (codegen's PROVENANCE_EXIT). */
-const PROVENANCE_EXIT = 1n << 40n;
+/** Status bits of a value re-read at syscall exit and of one read later by a bpf_wq callback (codegen's PROVENANCE_*). */
+const PROVENANCE_EXIT = 1n << 40n, PROVENANCE_DEFERRED = 1n << 41n;
 
 /** A view of the `length` bytes at `offset` of `view` (one ring-buffer record), clamped to `view`. */
 export function recordView(view: DataView, offset: number, length: number): DataView {
@@ -248,7 +251,7 @@ export function decodeRecordArgs(view: DataView, recordOffset: number, args: rea
     if (arg.statusOffset !== undefined) {
       const status = readInt(view, recordOffset + arg.statusOffset, 8, true);
       if (status < 0n) return { value: zeroValue(arg.type), lost: { errno: Number(-status) }, provenance: 'lost' };
-      return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options), provenance: status >= PROVENANCE_EXIT ? 'exit' : 'exact' };
+      return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options), provenance: (status & PROVENANCE_DEFERRED) !== 0n ? 'deferred' : status >= PROVENANCE_EXIT ? 'exit' : 'exact' };
     }
     return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options) };
   });

@@ -13,6 +13,7 @@ import { type Collection, loadCollection } from '../loader/index.js';
 import type { MapData, Value } from '../output/index.js';
 import { errnoName, progTestRun } from '../sys/index.js';
 import { attachProbe } from './attach-plan.js';
+import { type DeferredReadStats, deferredReadStats, settleDeferredReads, warmUpDeferredReads } from './deferred-reads.js';
 import { type DecodedArg, type DecodeOptions, decodeRecordArgs, type ReadProvenance, formatDecodedPrintf, recordView } from './decode.js';
 import { readScriptMap } from './map-reader.js';
 import { Symbolizer } from './symbolize.js';
@@ -63,6 +64,8 @@ export interface SessionOptions {
 export interface ReadCounts {
   exact: number;
   exit: number;
+  /** Read by a bpf_wq callback after the call returned (what the exit re-read could not recover). */
+  deferred: number;
   lost: number;
 }
 
@@ -74,6 +77,8 @@ export interface SessionSummary {
   exitCode: number | null;
   /** User-memory reads by provenance. */
   reads: ReadCounts;
+  /** The bpf_wq slot pools of deferred reads, when the script uses them. */
+  deferredReads?: DeferredReadStats;
 }
 
 /** A loaded and running script. */
@@ -92,7 +97,7 @@ export class Session {
   /** Number of probes attached (begin/end count, as in bpftrace's "Attached N probes"). */
   readonly attached: number;
   /** User-memory reads seen so far, by provenance. */
-  readonly reads: ReadCounts = { exact: 0, exit: 0, lost: 0 };
+  readonly reads: ReadCounts = { exact: 0, exit: 0, deferred: 0, lost: 0 };
 
   private constructor(script: CompiledScript, coll: Collection, options: SessionOptions) {
     this.#script = script;
@@ -124,6 +129,8 @@ export class Session {
         const link = attachProbe(coll.program(p.name), p.probe, options.pid);
         if (link) s.#links.push(link);
       }
+      // Once the exit programs are attached (they do it) and before the traced command runs.
+      warmUpDeferredReads(coll, script.resources);
       s.#watchMappings(options.cpid ?? options.pid);
       s.#running = s.#reader.run((view, offset, length) => s!.#onRecord(view, offset, length), {
         signal: s.#abort.signal, pollMs: options.pollMs ?? 20,
@@ -166,6 +173,7 @@ export class Session {
           const floor = this.#options.floor ?? 'any';
           if (a.provenance === 'lost' && floor !== 'any') reasons.push(`a user read was lost (${errnoName(a.lost?.errno ?? 0)})`);
           else if (a.provenance === 'exit' && floor === 'exact') reasons.push('a user read was only recovered at syscall exit');
+          else if (a.provenance === 'deferred' && floor !== 'any') reasons.push('a user read was only deferred (read after the call returned)');
         }
         const marks = this.#options.marks ?? true;
         const text = formatDecodedPrintf(f, args, marks ? { markRead: markRead } : {});
@@ -316,6 +324,7 @@ export class Session {
     for (const p of res.programs) {
       if (p.probe.kind === 'end') progTestRun(this.#coll.program(p.name).fd.raw);
     }
+    await settleDeferredReads(this.#coll, res);
     this.#abort.abort();
     await this.#running;
     this.#running = null;
@@ -324,7 +333,8 @@ export class Session {
     this.#wake?.();
     const maps = res.maps.map((m) => this.#readMap(m.name));
     const lost = sumPerCpuCounter(this.#coll.map(res.dropsMap));
-    return { maps, summary: { lost, exitCode: this.#exitCode, reads: { ...this.reads } } };
+    const deferredReads = deferredReadStats(this.#coll, res);
+    return { maps, summary: { lost, exitCode: this.#exitCode, reads: { ...this.reads }, ...(deferredReads ? { deferredReads } : {}) } };
   }
 
   /** Releases every kernel object of the session. Safe to call twice. */
@@ -366,11 +376,13 @@ function readCat(path: string): string {
 }
 
 /**
- * The documented provenance markers of text output: a value recovered at syscall exit gets a `~` suffix; a
- * lost value prints as `<lost:ERRNO>` instead of an empty string or zero.
+ * The documented provenance markers of text output: a value recovered at syscall exit gets a `~` suffix, one
+ * read later by a bpf_wq callback (after the call returned) `~~`; a lost value prints as `<lost:ERRNO>`
+ * instead of an empty string or zero.
  */
 export function markRead(text: string, arg: DecodedArg): string {
   if (arg.provenance === 'lost') return `<lost:${errnoName(arg.lost?.errno ?? 0)}>`;
   if (arg.provenance === 'exit') return `${text}~`;
+  if (arg.provenance === 'deferred') return `${text}~~`;
   return text;
 }

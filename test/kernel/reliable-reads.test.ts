@@ -43,7 +43,7 @@ test('paths and open_how in non-resident pages: 100% recovered and labelled, zer
   for (const l of hows) assert.match(l, /^H \.\/t\/f\d{4}~ 80000~ 2~$/);
   assert.ok(!r.stdout.includes('<lost:'), 'no read was lost');
   assert.ok(!lines.some((l) => l === 'P ' || l === 'P ~'), 'no silent empty path');
-  assert.match(r.stderr, new RegExp(`User-memory reads: \\d+ exact, ${4 * n} recovered at syscall exit, 0 lost`));
+  assert.match(r.stderr, new RegExp(`User-memory reads: \\d+ exact, ${4 * n} recovered at syscall exit, 0 deferred, 0 lost`));
 });
 
 test('--exact: the same workload gives 100% exact values', { skip }, (t) => {
@@ -63,7 +63,7 @@ test('--exact: the same workload gives 100% exact values', { skip }, (t) => {
   assert.equal(paths.filter((l) => /^P \.\/t\/f\d{4}$/.test(l)).length, paths.length);
   assert.equal(hows.length, n);
   for (const l of hows) assert.match(l, /^H \.\/t\/f\d{4} 80000 2$/);
-  assert.match(r.stderr, /User-memory reads: \d+ exact, 0 recovered at syscall exit, 0 lost/);
+  assert.match(r.stderr, /User-memory reads: \d+ exact, 0 recovered at syscall exit, 0 deferred, 0 lost/);
 });
 
 test('a path literal in the .rodata of freshly started binaries is never printed empty', { skip }, (t) => {
