@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type { FormatEvent, RecordArg } from '../../src/codegen/resources.js';
 import type { Value } from '../../src/output/index.js';
 import { decodeRecordArgs, decodeValue, formatPrintfRecord, recordView, valueKindOf } from '../../src/runtime/decode.js';
+import { markRead } from '../../src/runtime/session.js';
 import type { Type } from '../../src/types/types.js';
 import { bool, int, pointer, s16, s32, s64, s8, string, tuple, u16, u32, u64, u8 } from '../../src/types/types.js';
 
@@ -193,6 +194,15 @@ describe('decodeRecordArgs', () => {
     const args: RecordArg[] = [{ type: string(8), offset: 8, statusOffset: 16 }];
     const bytes = record([...ascii('path'), 0, 0, 0, 0, ...le(2n ** 40n + 5n, 8)]);
     assert.deepEqual(decodeRecordArgs(dv(bytes), 0, args), [{ value: { kind: 'string', value: 'path' }, provenance: 'exit' }]);
+  });
+
+  it('labels values read later by a bpf_wq callback (status bit 41), and marks them ~~ in text', () => {
+    const args: RecordArg[] = [{ type: string(8), offset: 8, statusOffset: 16 }];
+    const bytes = record([...ascii('late'), 0, 0, 0, 0, ...le(2n ** 41n + 5n, 8)]);
+    const decoded = decodeRecordArgs(dv(bytes), 0, args);
+    assert.deepEqual(decoded, [{ value: { kind: 'string', value: 'late' }, provenance: 'deferred' }]);
+    assert.equal(markRead('late', decoded[0]!), 'late~~');
+    assert.equal(markRead('path', { value: { kind: 'string', value: 'path' }, provenance: 'exit' }), 'path~');
   });
 
   it('reads a truncated record without throwing', () => {
