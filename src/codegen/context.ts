@@ -14,3 +14,5 @@ export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64] as const;
 export const PT_REGS_RC = 80;
 /** pt_regs offset of the instruction pointer. */
 export const PT_REGS_IP = 128;
+/** pt_regs offset of the code segment selector: its low two bits are the privilege level (3 in user mode). */
+export const PT_REGS_CS = 136;

@@ -13,11 +13,11 @@ import type { Expr, Probe, Stmt } from '../lang/index.js';
 import { positionalInteger } from '../passes/positional.js';
 import { constantInt } from '../passes/typecheck-calls.js';
 import type { ProbeTypes, TypedProgram } from '../passes/typecheck.js';
-import { isScalar, type RecordField, sizeOf, type Type, typeName } from '../types/types.js';
+import { isScalar, type RecordField, sameType, sizeOf, type Type, typeName } from '../types/types.js';
 import { CodegenError, CTX, ProgramBuilder, SCRATCH } from './builder.js';
 import { genCall } from './calls.js';
 import { genGlobal, genStack } from './stacks.js';
-import { PT_REGS_ARGS, PT_REGS_RC } from './context.js';
+import { PT_REGS_ARGS, PT_REGS_CS, PT_REGS_RC } from './context.js';
 import { copyScratch, extend, GLOBAL_CPID, GLOBALS_MAP, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
 import { genForMap } from './for-map.js';
 import { mapAssign, mapRead, mapUpdateOp } from './maps.js';
@@ -249,6 +249,18 @@ export class ProbeCodegen {
   /** Evaluates `e` for its effects. */
   discard(e: Expr): void {
     const t = this.type(e);
+    if (e.kind === 'Ternary' && t.kind === 'none') {
+      // `cond ? printf(...) : printf(...)` as a statement: run the chosen branch for its effect.
+      const b = this.b, other = b.newLabel('tf'), end = b.newLabel('tend');
+      this.scalar(e.cond);
+      b.emit(jmpImm('jeq', R0, 0, other));
+      this.discard(e.then);
+      b.emit(ja(end));
+      b.mark(other);
+      this.discard(e.otherwise);
+      b.mark(end);
+      return;
+    }
     if (e.kind === 'Call' || isScalar(t)) {
       if (e.kind === 'Call' && !isScalar(t) && t.kind !== 'none' && t.kind !== 'agg') {
         this.into(e, this.b.allocScratch(sizeOf(t)));
@@ -357,6 +369,12 @@ export class ProbeCodegen {
         return;
       }
       case 'Cast': {
+        if (this.type(e.expr).kind === 'string') {
+          // (bool)"str": true unless the string is empty, i.e. its first byte is not NUL.
+          b.emit(ldx(1, R0, SCRATCH, this.materialize(e.expr)));
+          this.boolify('jne');
+          return;
+        }
         this.scalar(e.expr);
         if (t.kind === 'int') extend(b, R0, t.size, t.signed);
         else if (t.kind === 'bool') this.boolify('jne');
@@ -526,6 +544,13 @@ export class ProbeCodegen {
       case 'cpid':
         genGlobal(this, GLOBAL_CPID);
         return;
+      case 'usermode':
+        // begin/end run for the tracer in user space and uprobes fire in user mode (bpftrace prints 1 for both);
+        // a perf event's context starts with the interrupted pt_regs, whose cs low bits are the privilege level.
+        if (p.kind === 'interval' || p.kind === 'profile' || p.kind === 'software') {
+          b.emit(ldx(8, R0, CTX, PT_REGS_CS), alu64Imm('and', R0, 3), alu64Imm('rsh', R0, 1));
+        } else b.emit(mov64Imm(R0, 1));
+        return;
       default: {
         const m = /^(s?)arg(\d)$/.exec(name);
         if (m) {
@@ -681,6 +706,20 @@ export class ProbeCodegen {
     return off;
   }
 
+  /**
+   * Writes `e` at `dst` laid out as `t`: a ternary's tuple type may give its string and buffer elements more room
+   * than a branch's own tuple, so such a branch is copied element by element (the rest of `dst` is zeroed).
+   */
+  private intoAs(e: Expr, dst: number, t: Type): void {
+    const from = this.type(e);
+    if (t.kind !== 'tuple' || from.kind !== 'tuple' || sameType(from, t)) {
+      this.into(e, dst);
+      return;
+    }
+    const src = this.materialize(e);
+    from.elems.forEach((el, i) => copyScratch(this.b, dst + t.offsets[i]!, src + from.offsets[i]!, Math.min(sizeOf(el), sizeOf(t.elems[i]!))));
+  }
+
   /** Writes the value of `e` into scratch at `dst` (sizeOf(type(e)) bytes); `statusOff` receives a user read's result. */
   into(e: Expr, dst: number, statusOff?: number): void {
     const b = this.b;
@@ -753,11 +792,11 @@ export class ProbeCodegen {
         this.scalar(e.cond);
         b.emit(jmpImm('jeq', R0, 0, other));
         zeroScratch(b, dst, sizeOf(t));
-        this.into(e.then, dst);
+        this.intoAs(e.then, dst, t);
         b.emit(ja(end));
         b.mark(other);
         zeroScratch(b, dst, sizeOf(t));
-        this.into(e.otherwise, dst);
+        this.intoAs(e.otherwise, dst, t);
         b.mark(end);
         return;
       }

@@ -8,7 +8,7 @@ import { BtfTypes } from '../types/from-btf.js';
 import type { KernelInfo } from '../types/kernel-info.js';
 import {
   type AggFn, bool, int, isIntegral, isScalar, NAMED_TYPES, none, pointer, s64, sameType, sizeOf, string, tuple, type Type,
-  typeName, u32, u64, unknown,
+  typeName, u32, u64, u8, unknown,
 } from '../types/types.js';
 import type { ResolvedProbe } from './probes.js';
 import { type CDeclarations, readCDefinitions } from './c-definitions.js';
@@ -91,6 +91,26 @@ export function keyTypeOf(t: Type): Type {
 /** A 64-bit integer of `t`'s sign; a script enum keeps its names, so its values print by name. */
 function widenInt(t: Extract<Type, { kind: 'int' }>): Type {
   return t.enumVariants ? { ...t, size: 8 } : int(8, t.signed);
+}
+
+/**
+ * The type of a ternary whose branches are buffers or tuples: the longer buffer, or a tuple whose string and
+ * buffer elements are the longer of the two (other elements must agree). Null when they do not fit together.
+ */
+function joinBranches(a: Type, b: Type): Type | null {
+  if (a.kind === 'string' && b.kind === 'string') return string(Math.max(a.size, b.size));
+  if (a.kind === 'buffer' && b.kind === 'buffer') return { kind: 'buffer', size: Math.max(a.size, b.size) };
+  if (a.kind === 'tuple' && b.kind === 'tuple' && a.elems.length === b.elems.length) {
+    const elems: Type[] = [];
+    for (let i = 0; i < a.elems.length; i++) {
+      const x = a.elems[i]!, y = b.elems[i]!;
+      const j = x.kind === 'tuple' ? (sameType(x, y) ? x : null) : sameType(x, y) ? x : joinBranches(x, y);
+      if (!j) return null;
+      elems.push(j);
+    }
+    return tuple(elems);
+  }
+  return null;
 }
 
 /** Map values: plain integers are stored as 64-bit. */
@@ -310,13 +330,16 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         if (a.kind === 'string' && b.kind === 'string') return set(e, string(Math.max(a.size, b.size)));
         if (isIntegral(a) && isIntegral(b)) return set(e, a.kind === 'int' && b.kind === 'int' ? int(8, a.signed || b.signed) : a);
         if (a.kind === 'none' && b.kind === 'none') return set(e, none);
+        const joined = joinBranches(a, b);
+        if (joined) return set(e, joined);
         return set(e, err(e.loc, `Branches must return the same type: have '${typeName(a)}' and '${typeName(b)}'`));
       }
       case 'Cast': {
         const from = expr(e.expr);
         const to = resolveTypeSpec(e.type);
         if (!to) return set(e, unknown);
-        if (isScalar(to) && !isScalar(from) && from.kind !== 'unknown' && from.kind !== 'array' && !castableValue(from)) {
+        // A string casts to bool (bpftrace 0.26: true unless empty); nothing else non-scalar casts to a scalar.
+        if (isScalar(to) && !isScalar(from) && from.kind !== 'unknown' && from.kind !== 'array' && !castableValue(from) && !(to.kind === 'bool' && from.kind === 'string')) {
           return set(e, err(e.loc, `Cannot cast from '${typeName(from)}' to '${typeName(to)}'`));
         }
         return set(e, to.kind === 'pointer' && from.kind === 'pointer' ? { ...to, space: from.space } : to);
@@ -450,6 +473,10 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       case 'ustack': return { kind: 'stack', user: true };
       case 'cpid':
         return options.command ? u32 : err(loc, 'cpid can only be used when a command is started with -c');
+      case 'usermode':
+        // Known where the program sees the interrupted registers (perf events) or the mode is fixed.
+        if (p.kind === 'tracepoint' || p.kind === 'rawtracepoint') return err(loc, `The usermode builtin can not be used with '${p.kind}' probes`);
+        return u8;
       default: {
         const m = /^(s?)arg(\d)$/.exec(name);
         if (m) {
