@@ -8,11 +8,14 @@
  *   3-5. the language (bench/lang-bench.ts): siesta's CLI running bpftrace one-liners beside bpftrace and beside
  *      bare `node -e 0`: launch → probes attached, `begin { exit(); }`, peak RSS, the traced process's cost of a
  *      printf+str and a count one-liner, and the highest events/s delivered with zero loss;
+ *   6. `siesta trace` (bench/trace-bench.ts): per-syscall overhead of strace -f, strace -c, perf trace -s,
+ *      siesta trace and siesta trace -c on a failing openat loop and an openat+close loop;
  *
  * printed as tables, with the machine at the top, and written to bench/out/results.json.
  *
  *   npm run bench -- [--rounds 5] [--calls 200000] [--drain-rounds 5] [--lang-rounds 5] [--rate-seconds 1]
  *                    [--rates 50000,100000,...] [--no-foundation] [--no-lang] [--no-bpftrace] [--no-install] [--no-pin]
+ *                    [--no-trace] [--trace-rounds 3] [--trace-calls 20000] [--no-reads]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +31,7 @@ import {
 } from './lang-bench.js';
 import { benchReads } from './reads-bench.js';
 import { benchDrain, type DrainRun } from './ringbuf-bench.js';
+import { benchTrace, reportTrace, traceModes } from './trace-bench.js';
 import { peakRssMethod } from './tracer.js';
 import { median, num, table } from './stats.js';
 import { MISSING_PATH, Workload } from './workload.js';
@@ -81,6 +85,10 @@ async function main(): Promise<number> {
       rates: { type: 'string', default: DEFAULT_RATES.join(',') },
       'no-foundation': { type: 'boolean', default: false },
       'no-lang': { type: 'boolean', default: false },
+      'no-trace': { type: 'boolean', default: false },
+      'no-reads': { type: 'boolean', default: false },
+      'trace-rounds': { type: 'string', default: '3' },
+      'trace-calls': { type: 'string', default: '20000' },
     },
   });
   const rounds = positiveInt('rounds', values.rounds);
@@ -89,6 +97,8 @@ async function main(): Promise<number> {
   const langRounds = positiveInt('lang-rounds', values['lang-rounds']);
   const rateSeconds = Number(values['rate-seconds']);
   if (!(rateSeconds > 0)) throw new Error(`--rate-seconds must be a positive number, not '${values['rate-seconds']}'`);
+  const traceRounds = positiveInt('trace-rounds', values['trace-rounds']);
+  const traceCalls = positiveInt('trace-calls', values['trace-calls']);
   const rates = values.rates.split(',').map((r) => positiveInt('rates', r.trim())).sort((a, b) => a - b);
   if (process.getuid?.() !== 0) {
     console.error('bench: needs root (BPF_PROG_LOAD, perf_event_open); run it as root');
@@ -112,6 +122,7 @@ async function main(): Promise<number> {
   if (!values['no-lang']) {
     sections['language'] = await language({ workload, bt, pinning, rounds: langRounds, calls, rates, rateSeconds });
   }
+  if (!values['no-trace']) sections['trace'] = await traceSection(workload, pinning, traceRounds, traceCalls);
 
   const leaked = Object.fromEntries(liveFds());
   if (Object.keys(leaked).length) console.log(`\nWARNING: siesta fds still open at the end: ${JSON.stringify(leaked)}`);
@@ -125,7 +136,7 @@ async function main(): Promise<number> {
     leakedFds: leaked,
   }, null, 2)}\n`);
   console.log(`\nresults: ${out}`);
-  await benchReads({ pinning, bt, resultsFile: out });
+  if (!values['no-reads']) await benchReads({ pinning, bt, resultsFile: out });
   return 0;
 }
 
@@ -136,6 +147,20 @@ interface SectionContext {
   pinning: Pinning;
   rounds: number;
   calls: number;
+}
+
+/** Section 6: siesta trace beside strace and perf trace. */
+async function traceSection(workload: Workload, pinning: Pinning, rounds: number, calls: number): Promise<unknown> {
+  const { modes, missing } = traceModes();
+  const o = {
+    rounds, calls, warmup: Math.floor(calls / 10), ...(pinning.workloadCpu !== undefined ? { cpu: pinning.workloadCpu } : {}),
+    onRun: (r: { mode: string; workload: string; round: number; nsPerCall: number; error?: string }) =>
+      console.log(`  round ${r.round}/${rounds} ${r.workload}, ${r.mode}: ${r.error ?? `${num(r.nsPerCall, 0)} ns/call`}`),
+  };
+  console.log(`
+trace: ${rounds} rounds of ${modes.join(', ')} on a failing openat loop and an openat+close loop${missing.length ? `; left out: ${missing.join('; ')}` : ''}`);
+  const runs = await benchTrace(workload, modes, o);
+  return { ...(reportTrace(runs, modes, o) as object), missing };
 }
 
 /** Sections 1 and 2: the hand-assembled openat program's per-event cost, and the ring-buffer drain rate. */
