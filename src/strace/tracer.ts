@@ -3,7 +3,7 @@
  * follow `-p` pids), print its calls as strace does, and return its exit status.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { attachRawTracepoint, attachTracepoint, type Link } from '../attach/index.js';
 import { type Collection, loadCollection } from '../loader/index.js';
@@ -244,6 +244,15 @@ function readCounts(coll: Collection, trace: ReadonlySet<number> | undefined): S
   return rows;
 }
 
+/** True while `pid` runs: a zombie (exited, not yet reaped by its parent) has no more calls to trace. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return false;
+  }
+}
+
 async function waitForExit(pids: readonly number[], signal: AbortSignal): Promise<void> {
-  while (!signal.aborted && pids.some((p) => existsSync(`/proc/${p}`))) await new Promise((r) => setTimeout(r, 100));
+  while (!signal.aborted && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
 }
