@@ -68,7 +68,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   },
   {
     id: 'uprobe-sleepable',
-    title: 'sleepable uprobes (uprobe.s) on library wrappers',
+    title: 'sleepable uprobes (uprobe.s): uprobes read user memory with faulting helpers',
     provenance: 'exact',
     available: () => programSupport('uprobe', true),
   },

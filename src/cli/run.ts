@@ -120,6 +120,9 @@ export async function runScript(o: RunOptions): Promise<number> {
     throw e;
   }
   try {
+    for (const f of session.sleepFallbacks) {
+      process.stderr.write(`siesta: ${f.probe}: reads user memory without faulting pages in (lost when not resident): the kernel refused its sleepable program: ${f.reason}\n`);
+    }
     if (!o.quiet) printer.attachedProbes(session.attached);
     if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) process.stdout.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
     if (o.dryRun) {

@@ -16,6 +16,7 @@ import { funcInfoBtf } from './func-info.js';
 import { DROPS_MAP, EVENTS_MAP, EVENTS_RING_SIZE, GLOBALS_ENTRIES, GLOBALS_MAP, SCRATCH_MAP } from './emit.js';
 import { type CodegenOptions, ProbeCodegen, type UserReadHook } from './probe.js';
 import type { Resources } from './resources.js';
+import { SLEEP_SCRATCH_ENTRIES, SLEEP_SCRATCH_MAP } from './sleepable.js';
 import { WQ_CTL_MAP, wqDeferredPrograms, wqExitProbe } from './wq-deferred.js';
 import { BtfBuilder } from '../btf/index.js';
 
@@ -76,6 +77,11 @@ function programKind(p: ResolvedProbe): { kind: ProgramKind; attachTo?: string }
   }
 }
 
+/** Whether `p` gets a sleepable program when it reads user memory: a uprobe where the kernel loads uprobe.s. */
+function wantsSleepable(p: ResolvedProbe): boolean {
+  return (p.kind === 'uprobe' || p.kind === 'uretprobe') && p.context === 'may-sleep';
+}
+
 /** Compiles `source` against `kernel`. */
 export function compile(source: string, kernel: KernelInfo, o: CompileOptions = {}): CompileResult {
   const parsed = parse(source, o.file ?? 'stdin');
@@ -103,13 +109,28 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     const infos: Resources['programs'] = [];
     const sourceMap = new Map<string, Array<{ slot: number; loc: SourceLocation }>>();
     let scratch = 8;
+    let sleepScratch = false;
     typed.probes.forEach((pt, i) => {
       const name = `p${i}_${pt.probe.kind}`.slice(0, 15);
-      const g = new ProbeCodegen(typed, pt, parsed.program.probes[pt.probe.probeIndex]!, res, options, name);
-      const b = g.generate();
-      scratch = Math.max(scratch, b.scratchSize);
+      const gen = (sleepable: boolean) => {
+        const g = new ProbeCodegen(typed, pt, parsed.program.probes[pt.probe.probeIndex]!, res, { ...options, sleepable }, name);
+        const built = g.generate();
+        scratch = Math.max(scratch, built.scratchSize);
+        return { g, b: built };
+      };
       const { kind, attachTo } = programKind(pt.probe);
-      programs.push({ name, kind, code: linkProbe(b.items, name), ...(attachTo ? { attachTo } : {}) });
+      let { g, b } = gen(false);
+      let spec: ProgramSpec = { name, kind, code: linkProbe(b.items, name), ...(attachTo ? { attachTo } : {}) };
+      if (g.userReads > 0 && wantsSleepable(pt.probe)) {
+        // A uprobe reading user memory where uprobe.s loads: read with faulting helpers; the plain program
+        // stays as the fallback the loader uses if the verifier refuses the sleepable one (a helper or map a
+        // sleepable program may not use).
+        const fallback = spec;
+        ({ g, b } = gen(true));
+        spec = { ...fallback, code: linkProbe(b.items, name), sleepable: true, fallback };
+        sleepScratch = true;
+      }
+      programs.push(spec);
       const slots = layout(b.items).slots;
       sourceMap.set(name, b.locs.map((l) => ({ slot: slots[l.item] ?? Number.MAX_SAFE_INTEGER, loc: l.loc })));
       infos.push({ name, probe: pt.probe });
@@ -124,7 +145,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       infos.push({ name: prog.name, probe: wq ? wqExitProbe(entry.probe) : exitProbe(d, entry.probe), internal: true });
     });
     // Programs with callbacks (loops over maps) need func_info, hence BTF for their functions.
-    const funcBtf = funcInfoBtf(programs, btf) ?? (wq ? btf.encode() : undefined);
+    const funcBtf = funcInfoBtf([...programs, ...programs.flatMap((p) => (p.fallback ? [p.fallback] : []))], btf) ?? (wq ? btf.encode() : undefined);
     if (scratch > SCRATCH_LIMIT) throw new CodegenError(`the script needs ${scratch} bytes of scratch space per CPU (limit ${SCRATCH_LIMIT}): lower max_strlen`);
     const spec: CollectionSpec = {
       maps: [
@@ -133,6 +154,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
         { name: DROPS_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 },
         { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: Math.ceil(scratch / 8) * 8, maxEntries: 1 },
         { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: 8, maxEntries: GLOBALS_ENTRIES },
+        ...(sleepScratch ? [{ name: SLEEP_SCRATCH_MAP, kind: 'hash' as const, keySize: 8, valueSize: Math.ceil(scratch / 8) * 8, maxEntries: SLEEP_SCRATCH_ENTRIES }] : []),
         // 4096 stacks of each depth, as bpftrace's default; the kernel rejects deeper than perf_event_max_stack.
         ...res.stackMaps.map((m) => ({ name: m.name, kind: 'stack_trace' as const, keySize: 4, valueSize: m.limit * 8, maxEntries: 4096 })),
         ...res.deferred.map((d) => ({ name: d.pendingMap, kind: 'hash' as const, keySize: 8, valueSize: d.size, maxEntries: 16384 })),

@@ -22,6 +22,7 @@ import { copyScratch, extend, GLOBAL_CPID, GLOBALS_MAP, reload, SCRATCH_MAP, scr
 import { genForMap } from './for-map.js';
 import { mapAssign, mapRead, mapUpdateOp } from './maps.js';
 import type { ResourceCollector } from './collect.js';
+import { enterPrivateScratch, leavePrivateScratch, privateScratchKey, sleepingUserRead } from './sleepable.js';
 
 /** Where a record or pointed-to value lives. */
 export type Place =
@@ -36,6 +37,8 @@ export interface CodegenOptions {
   params: readonly string[];
   /** Emit reads of user memory through the reliable-read strategy (see capture/); plain reads otherwise. */
   userRead?: UserReadHook;
+  /** A sleepable program (uprobe.s): user memory is read with faulting helpers, in a per-thread scratch buffer. */
+  sleepable?: boolean;
   /** -k: check the results of helper calls other than user reads (helper-errors.ts). */
   helperErrors?: boolean;
 }
@@ -75,6 +78,8 @@ export class ProbeCodegen {
   /** Where exit() and return jump: the program's exit, or inside a loop callback the callback's stop path. */
   exitLabel: string;
   readonly loops: Array<{ brk: string; cont: string }> = [];
+  /** User-memory reads emitted so far (a uprobe without any needs no sleepable program). */
+  userReads = 0;
   /** Stack slots saving R6 and R9 for loop callbacks (see for-map.ts), allocated on first use. */
   #frameSlots: { ctx: number; scratch: number } | undefined;
 
@@ -101,10 +106,12 @@ export class ProbeCodegen {
   generate(): ProgramBuilder {
     const b = this.b;
     b.emit(mov64Reg(CTX, R1));
+    const own = this.options.sleepable ? privateScratchKey(this) : null;
     // R9 = &scratch[0] (per-CPU): the verifier needs the NULL check once.
     const key = b.allocStack(8);
     b.emit(st(4, R10, key, 0), ldMapFd(R1, SCRATCH_MAP), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_lookup_elem'),
       jmpImm('jeq', R0, 0, this.exitLabel), mov64Reg(SCRATCH, R0));
+    if (own !== null) enterPrivateScratch(this, own);
     if (this.ast.predicate) {
       b.noteLoc(this.ast.predicate.loc);
       this.scalar(this.ast.predicate);
@@ -112,6 +119,7 @@ export class ProbeCodegen {
     }
     this.stmt(this.ast.body);
     b.mark(this.exitLabel);
+    if (own !== null) leavePrivateScratch(this, own);
     b.emit(mov64Imm(R0, 0), exit());
     b.finish();
     return b;
@@ -664,6 +672,11 @@ export class ProbeCodegen {
   /** Reads `size` bytes at pointer slot + off into a stack slot or scratch, from kernel or user memory. */
   readMemory(o: { dstStack?: number; dstScratch?: number; size: number; ptrSlot: number; off: number; space: 'kernel' | 'user'; str: boolean; statusOff?: number }): void {
     const b = this.b;
+    if (o.space === 'user') this.userReads++;
+    if (o.space === 'user' && this.options.sleepable) {
+      sleepingUserRead(this, o);
+      return;
+    }
     if (o.space === 'user' && o.dstScratch !== undefined && this.options.userRead) {
       this.options.userRead(this, { dst: o.dstScratch, size: o.size, ptrSlot: o.ptrSlot, off: o.off, str: o.str, ...(o.statusOff !== undefined ? { statusOff: o.statusOff } : {}) });
       return;

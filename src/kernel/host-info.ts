@@ -10,6 +10,7 @@ import { ElfError, type ElfFile, FUNCTION_TYPES, isDefined, nearestNames, openEl
 import type { KernelInfo, UserSymbol } from '../types/kernel-info.js';
 import { kernelBtf } from './btf.js';
 import { possibleCpus } from './cpus.js';
+import { programSupport } from './features.js';
 import { listTracepoints, readEventFormat } from './tracefs.js';
 
 /** Used when the environment has no PATH, as execvp(3) does. */
@@ -144,4 +145,5 @@ const HOST: KernelInfo = Object.freeze({
   resolveBinary: resolveBinaryPath,
   userSymbols: functionSymbols,
   nearestUserSymbols: nearestFunctionSymbols,
+  sleepableUprobes: () => programSupport('uprobe', true).ok,
 });

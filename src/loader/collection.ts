@@ -4,6 +4,22 @@
 import { btfLoad, type Fd } from '../sys/index.js';
 import { type BpfMap, createMap, type MapSpec } from './map.js';
 import { type KernelTypes, loadProgram, type Program, type ProgramSpec } from './program.js';
+import { VerifierError } from './verifier-error.js';
+
+/**
+ * Loads `spec`, or its fallback when the verifier rejects it; the returned program's `spec` and
+ * `rejected` say which was loaded and why.
+ */
+function loadWithFallback(spec: ProgramSpec, options: Parameters<typeof loadProgram>[1]): Program {
+  try {
+    return loadProgram(spec, options);
+  } catch (e) {
+    if (!spec.fallback || !(e instanceof VerifierError)) throw e;
+    const p = loadProgram(spec.fallback, options);
+    p.rejected = e;
+    return p;
+  }
+}
 
 /** Everything a session loads: pure data, the contract between the compiler and the runtime. */
 export interface CollectionSpec {
@@ -55,7 +71,8 @@ export function loadCollection(spec: CollectionSpec, o: { kernel?: KernelTypes; 
     if (spec.btf) btfFd = btfLoad(spec.btf);
     for (const m of spec.maps) maps.set(m.name, createMap(m, btfFd));
     for (const p of spec.programs) {
-      programs.set(p.name, loadProgram(p, { maps, ...(o.kernel ? { kernel: o.kernel } : {}), ...(btfFd ? { btfFd } : {}), ...(o.logLevel ? { logLevel: o.logLevel } : {}) }));
+      const options = { maps, ...(o.kernel ? { kernel: o.kernel } : {}), ...(btfFd ? { btfFd } : {}), ...(o.logLevel ? { logLevel: o.logLevel } : {}) };
+      programs.set(p.name, loadWithFallback(p, options));
     }
   } catch (e) {
     new Collection(maps, programs, btfFd).close();

@@ -21,6 +21,11 @@ export interface ProgramSpec {
   /** tp_btf: the raw tracepoint (`sys_enter`); fentry/fexit/lsm: the kernel function; iter: the iterator. */
   attachTo?: string;
   license?: string;
+  /**
+   * Loaded instead when the verifier rejects this program: a sleepable program that reads user memory with
+   * faulting helpers has a non-sleepable twin for kernels that refuse it something it uses.
+   */
+  fallback?: ProgramSpec;
   /** BTF FUNC type ids (in the collection's BTF), one per `code.funcs` entry, for func_info. */
   funcTypeIds?: number[];
 }
@@ -33,6 +38,9 @@ export interface KernelTypes {
 
 /** A loaded program. */
 export class Program implements Disposable {
+  /** When this is a spec's fallback: the verifier's rejection of the spec itself. */
+  rejected?: VerifierError;
+
   constructor(readonly spec: ProgramSpec, readonly fd: Fd, readonly log: string) {}
 
   get name(): string {

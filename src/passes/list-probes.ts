@@ -169,5 +169,5 @@ function listUprobes(kernel: KernelInfo, provider: ProbeProvider, kind: ProbeKin
     diags?.error(null, `cannot read the symbols of ${path}: ${e.message}`);
     return [];
   }
-  return [...names].sort().map((n) => ({ name: `${provider.name}:${shown}:${n}`, args: () => [], context: probeContextOf(kind, path, n) }));
+  return [...names].sort().map((n) => ({ name: `${provider.name}:${shown}:${n}`, args: () => [], context: probeContextOf(kind, path, n, kernel) }));
 }

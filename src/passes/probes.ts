@@ -23,13 +23,14 @@ export type ProbeContext = 'atomic' | 'may-sleep';
 
 /**
  * The context of a probe of `kind` on `target` (tracepoint category, binary) and `name` (event, function):
- * syscall tracepoints, raw_syscalls, rawtracepoint sys_enter/sys_exit and uprobes may sleep; the rest are atomic.
+ * syscall tracepoints, raw_syscalls and rawtracepoint sys_enter/sys_exit may sleep (through the reliable-read
+ * mechanisms); uprobes may sleep where `kernel` loads sleepable uprobe programs; the rest are atomic.
  */
-export function probeContextOf(kind: ProbeKindName, target: string, name: string): ProbeContext {
+export function probeContextOf(kind: ProbeKindName, target: string, name: string, kernel?: KernelInfo): ProbeContext {
   switch (kind) {
     case 'uprobe':
     case 'uretprobe':
-      return 'may-sleep';
+      return kernel?.sleepableUprobes?.() ? 'may-sleep' : 'atomic';
     case 'tracepoint':
       return target === 'raw_syscalls' || (target === 'syscalls' && /^sys_(enter|exit)_/.test(name)) ? 'may-sleep' : 'atomic';
     case 'rawtracepoint':
@@ -53,7 +54,8 @@ export interface ResolvedProbe {
   kind: ProbeKindName;
   /**
    * Whether the program may sleep here: syscall tracepoints (syscalls:sys_enter_* and sys_exit_*,
-   * raw_syscalls:*, rawtracepoint sys_enter/sys_exit) and uprobes/uretprobes are 'may-sleep'; the rest 'atomic'.
+   * raw_syscalls:*, rawtracepoint sys_enter/sys_exit), and uprobes/uretprobes where sleepable uprobes load, are
+   * 'may-sleep'; the rest 'atomic'.
    */
   context: ProbeContext;
   /** Where the attach point is written, for diagnostics. */
@@ -376,7 +378,7 @@ class Resolver {
     }
     return [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([symbol, fileOffset]) => ({
       name: `${what}:${shown}:${symbol}${offset ? `+${offset}` : ''}`,
-      context: probeContextOf(provider.kind!, path, symbol),
+      context: probeContextOf(provider.kind!, path, symbol, this.kernel),
       uprobe: { path, symbol, offset: fileOffset + offset, retprobe },
     }));
   }

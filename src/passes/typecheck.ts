@@ -342,7 +342,10 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         if (isScalar(to) && !isScalar(from) && from.kind !== 'unknown' && from.kind !== 'array' && !castableValue(from) && !(to.kind === 'bool' && from.kind === 'string')) {
           return set(e, err(e.loc, `Cannot cast from '${typeName(from)}' to '${typeName(to)}'`));
         }
-        return set(e, to.kind === 'pointer' && from.kind === 'pointer' ? { ...to, space: from.space } : to);
+        if (to.kind === 'pointer' && from.kind === 'pointer') return set(e, { ...to, space: from.space });
+        // An integer cast to a pointer in a uprobe is an address in the traced process (as bpftrace reads it).
+        const uprobe = probe.kind === 'uprobe' || probe.kind === 'uretprobe';
+        return set(e, to.kind === 'pointer' && uprobe && isIntegral(from) ? { ...to, space: 'user' } : to);
       }
       case 'FieldAccess': {
         const base = expr(e.expr);

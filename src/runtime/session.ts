@@ -96,6 +96,16 @@ export class Session {
   readonly #options: SessionOptions;
   /** Number of probes attached (begin/end count, as in bpftrace's "Attached N probes"). */
   readonly attached: number;
+  /**
+   * Probes whose sleepable program (faulting user reads) the verifier refused, so their plain program was
+   * loaded instead: the probe's name and the verifier's reason.
+   */
+  get sleepFallbacks(): { probe: string; reason: string }[] {
+    return this.#script.resources.programs.flatMap((p) => {
+      const rejected = this.#coll.programs.get(p.name)?.rejected;
+      return rejected ? [{ probe: p.probe.name, reason: rejected.reason || rejected.summary }] : [];
+    });
+  }
   /** User-memory reads seen so far, by provenance. */
   readonly reads: ReadCounts = { exact: 0, exit: 0, deferred: 0, lost: 0 };
 

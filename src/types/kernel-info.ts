@@ -28,4 +28,9 @@ export interface KernelInfo {
   userSymbols(path: string, pattern: string): UserSymbol[];
   /** Nearest function names in a binary, for "no such function" diagnostics. */
   nearestUserSymbols(path: string, name: string): string[];
+  /**
+   * Whether uprobe programs load as sleepable programs here (uprobe.s, 6.2), found by trying: then uprobes
+   * may sleep and read user memory with bpf_copy_from_user. Absent means they do not.
+   */
+  sleepableUprobes?(): boolean;
 }

@@ -29,6 +29,8 @@ export interface FakeKernelOptions {
   readonly binaries?: readonly FakeBinary[];
   /** Replaces the recorded tracepoint list. */
   readonly tracepoints?: readonly string[];
+  /** Whether uprobes load as sleepable programs (default true, as on the project's 6.18 VMs). */
+  readonly sleepableUprobes?: boolean;
 }
 
 /** A fake `KernelInfo` that also counts the calls made to it. */
@@ -100,5 +102,6 @@ export function fakeKernelInfo(options: FakeKernelOptions = {}): FakeKernelInfo 
       count('nearestUserSymbols');
       return nearestNames(name, Object.keys(binary(path)?.symbols ?? {}));
     },
+    sleepableUprobes: () => options.sleepableUprobes ?? true,
   };
 }

@@ -84,6 +84,9 @@ describe('listProbes', () => {
     assert.deepEqual(listProbes(kernel, 'uprobe:bash'), ['uprobe:/usr/bin/bash:readline', 'uprobe:/usr/bin/bash:readline_internal', 'uprobe:/usr/bin/bash:rl_set_prompt']);
     assert.deepEqual(listProbes(kernel, '*:/bin/bash:rl_*'), ['uprobe:/bin/bash:rl_set_prompt']);
     assert.deepEqual(listProbes(kernel, 'ur:/bin/bash:readline', true), ['uretprobe:/bin/bash:readline', '    (context: may-sleep)']);
+    // Where sleepable uprobes do not load, a uprobe program cannot fault user memory in: atomic.
+    const noSleep = fakeKernelInfo({ binaries: [BASH], sleepableUprobes: false });
+    assert.deepEqual(listProbes(noSleep, 'u:/bin/bash:readline', true), ['uprobe:/bin/bash:readline', '    (context: atomic)']);
   });
 
   it('reports problems with the pattern to the diagnostics', () => {
