@@ -8,7 +8,7 @@ import { type CompiledScript, compile, statementAt } from '../codegen/index.js';
 import { VerifierError } from '../loader/index.js';
 import { hostKernelInfo } from '../kernel/host-info.js';
 import { createJsonPrinter, createTextPrinter, type Printer, strftime } from '../output/index.js';
-import { installCleanup, releaseAll } from '../runtime/cleanup.js';
+import { installCleanup, releaseAll, setShowStacks } from '../runtime/cleanup.js';
 import { type ExactChild, startExact, trappedSyscalls } from '../capture/exact.js';
 import { deferredReadSupport } from '../runtime/deferred-reads.js';
 import { Session } from '../runtime/session.js';
@@ -104,6 +104,7 @@ export async function runScript(o: RunOptions): Promise<number> {
   const stopped = new Promise<void>((r) => {
     stopRequested = r;
   });
+  setShowStacks(o.verbose);
   installCleanup(() => stopRequested?.());
 
   let session: Session;

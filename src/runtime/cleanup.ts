@@ -8,7 +8,13 @@ import { closeAllFds } from '../sys/index.js';
 type Finalizer = () => void;
 
 let installed = false;
+let showStacks = false;
 const finalizers: Finalizer[] = [];
+
+/** With `-v`, an internal error also prints its stack; otherwise one line (users get no stack traces). */
+export function setShowStacks(on: boolean): void {
+  showStacks = on;
+}
 
 /**
  * Installs process handlers that close every siesta fd. On SIGINT/SIGTERM, `onSignal` runs first (the CLI
@@ -29,7 +35,10 @@ export function installCleanup(onSignal?: (signal: NodeJS.Signals) => void): voi
   }
   process.on('uncaughtException', (e) => {
     releaseAll();
-    process.stderr.write(`siesta: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // The reader of stdout went away (`siesta ... | head`): stop quietly, as a tool killed by SIGPIPE does.
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+    const text = e instanceof Error ? (showStacks ? (e.stack ?? e.message) : e.message) : String(e);
+    process.stderr.write(`siesta: internal error: ${text}\n${showStacks ? '' : '(run with -v for details; please report this as a bug)\n'}`);
     process.exit(70);
   });
 }
