@@ -248,9 +248,16 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
     case 'kptr': case 'uptr':
       g.scalar(c.args[0]!);
       return;
-    case 'ksym': case 'usym':
+    case 'ksym':
       g.scalar(c.args[0]!);
       return;
+    case 'usym': {
+      // 16 bytes: the address, then the pid whose mappings the runtime names it in (usym_t).
+      if (dst === null) throw new CodegenError('usym() produces a value that must be stored');
+      g.scalar(c.args[0]!);
+      b.emit(stx(8, SCRATCH, dst, R0), call('get_current_pid_tgid'), alu64Imm('rsh', R0, 32), stx(8, SCRATCH, dst + 8, R0));
+      return;
+    }
     case 'strerror':
       g.scalar(c.args[0]!);
       return;

@@ -4,7 +4,8 @@
  *
  *   int                  sizeOf(type) bytes, little-endian, signed per `type.signed`
  *   bool                 1 byte, non-zero is true
- *   pointer ksym usym    8 bytes (an address)
+ *   pointer ksym         8 bytes (an address)
+ *   usym                 u64 address, then u64 pid (the process whose mappings name the address)
  *   stack                8 bytes: s32 stack id (negative: get_stackid failed, -errno), u32 pid (ustack)
  *   timestamp            8 bytes: nanoseconds on the clock of `nsecs`, printed with its strftime format
  *   inet                 u64 address family, then 16 address bytes (4 used for AF_INET)
@@ -36,8 +37,11 @@ import { sizeOf } from '../types/types.js';
 
 /** Hooks for values the decoder cannot render from bytes alone. */
 export interface DecodeOptions {
-  /** The symbol at a kernel (`user` false) or user address, for ksym/usym; undefined shows `0x<address>`. */
-  readonly symbolize?: (address: bigint, user: boolean) => string | undefined;
+  /**
+   * The symbol at a kernel address (ksym), or at a user address of process `pid` (usym); undefined shows the
+   * address as bpftrace does when it finds no symbol.
+   */
+  readonly symbolize?: (address: bigint, user: boolean, pid: number) => string | undefined;
   /** The frames of a kstack/ustack value (`raw`: the 8 stored bytes); without it a stack decodes with no frames. */
   readonly stack?: (raw: bigint, type: StackType) => StackValue;
   /** Wall-clock nanoseconds since the Unix epoch at which `nsecs` read zero, for strftime() values. */
@@ -132,6 +136,11 @@ function intValue(v: bigint, t: IntType): Value {
 }
 
 /** bpftrace prints addresses as `0x<hex>`. */
+/** An address with no symbol as bpftrace streams a `void *`: `0x` and lowercase hex, but a bare `0` for NULL. */
+function unknownSymbolText(a: bigint): string {
+  return a === 0n ? '0' : addressText(a);
+}
+
 function addressText(a: bigint): string {
   return `0x${BigInt.asUintN(64, a).toString(16)}`;
 }
@@ -192,7 +201,8 @@ export function decodeValue(view: DataView, offset: number, type: Type, options:
     case 'ksym':
     case 'usym': {
       const a = readUint(view, offset, 8);
-      return { kind: 'symbolic', symbol: options.symbolize?.(a, type.kind === 'usym') ?? addressText(a), numeric: a };
+      const pid = type.kind === 'usym' ? Number(readUint(view, offset + 8, 4)) : 0;
+      return { kind: 'symbolic', symbol: options.symbolize?.(a, type.kind === 'usym', pid) ?? unknownSymbolText(a), numeric: a };
     }
     case 'stack': {
       const raw = readUint(view, offset, 8);

@@ -287,7 +287,10 @@ export class Session {
       return null;
     }
   });
-  readonly #decodeOptions: DecodeOptions = { stack: (raw, t) => this.#symbolizer.stack(raw, t) };
+  readonly #decodeOptions: DecodeOptions = {
+    stack: (raw, t) => this.#symbolizer.stack(raw, t),
+    symbolize: (address, user, pid) => this.#symbolizer.symbol(address, user, pid),
+  };
 
   #readMap(name: string): MapData {
     const sm = this.#script.resources.maps.find((m) => m.name === name)!;

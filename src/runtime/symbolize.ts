@@ -16,6 +16,11 @@ export class Symbolizer {
 
   constructor(readonly lookup: StackLookup) {}
 
+  /** The name of the function containing a ksym (kernel) or usym (user, in process `pid`) address, as bpftrace prints them: no offset. */
+  symbol(address: bigint, user: boolean, pid: number): string | undefined {
+    return (user ? this.addresses.userFrame(pid, address) : this.addresses.kernelFrame(address)).symbol;
+  }
+
   /** The frames of a stored kstack/ustack value (see codegen/stacks.ts for its 8 bytes). */
   stack(raw: bigint, t: StackType): StackValue {
     const mode = t.mode ?? 'bpftrace';

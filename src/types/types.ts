@@ -111,7 +111,9 @@ export function sizeOf(t: Type): number {
     case 'bool': return 1;
     case 'string': return t.size;
     case 'buffer': return 4 + t.size;
-    case 'pointer': case 'ksym': case 'usym': return 8;
+    case 'pointer': case 'ksym': return 8;
+    // bpftrace's usym_t: the address, then the pid whose mappings name it.
+    case 'usym': return 16;
     case 'record': return t.size;
     case 'array': return sizeOf(t.elem) * t.len;
     case 'tuple': return t.size;
@@ -150,9 +152,9 @@ export function tuple(elems: Type[]): Type {
   return { kind: 'tuple', elems, offsets, size: Math.ceil(off / align) * align };
 }
 
-/** True for types held in one register (integers, bools, pointers, symbols). */
+/** True for types held in one register (integers, bools, pointers, kernel symbols; usym carries a pid too). */
 export function isScalar(t: Type): boolean {
-  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'ksym' || t.kind === 'usym' || t.kind === 'stack' ||
+  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'ksym' || t.kind === 'stack' ||
     t.kind === 'timestamp';
 }
 

@@ -63,11 +63,15 @@ describe('decodeValue', () => {
     const addr = le(0xffffffff81000010n, 8);
     assert.deepEqual(decode(addr, pointer(u8, 'kernel')), { kind: 'symbolic', symbol: '0xffffffff81000010', numeric: 0xffffffff81000010n });
     assert.deepEqual(decode(le(0, 8), pointer(u8, 'user')), { kind: 'symbolic', symbol: '0x0', numeric: 0n });
-    assert.deepEqual(decode(addr, { kind: 'usym' }), { kind: 'symbolic', symbol: '0xffffffff81000010', numeric: 0xffffffff81000010n });
-    const seen: Array<[bigint, boolean]> = [];
-    const symbolize = (a: bigint, user: boolean) => (seen.push([a, user]), 'vfs_read');
+    assert.deepEqual(decode([...addr, ...le(42, 8)], { kind: 'usym' }), { kind: 'symbolic', symbol: '0xffffffff81000010', numeric: 0xffffffff81000010n });
+    // bpftrace streams an unnamed address as a void *: NULL prints as a bare 0.
+    assert.deepEqual(decode(le(0, 8), { kind: 'ksym' }), { kind: 'symbolic', symbol: '0', numeric: 0n });
+    const seen: Array<[bigint, boolean, number]> = [];
+    const symbolize = (a: bigint, user: boolean, pid: number) => (seen.push([a, user, pid]), user ? 'main' : 'vfs_read');
     assert.deepEqual(decodeValue(dv(addr), 0, { kind: 'ksym' }, { symbolize }), { kind: 'symbolic', symbol: 'vfs_read', numeric: 0xffffffff81000010n });
-    assert.deepEqual(seen, [[0xffffffff81000010n, false]]);
+    // usym_t is the address then the pid whose mappings name it.
+    assert.deepEqual(decodeValue(dv([...le(0x401000n, 8), ...le(4242, 8)]), 0, { kind: 'usym' }, { symbolize }), { kind: 'symbolic', symbol: 'main', numeric: 0x401000n });
+    assert.deepEqual(seen, [[0xffffffff81000010n, false, 0], [0x401000n, true, 4242]]);
 
     assert.deepEqual(decode(le(7, 8), { kind: 'stack', user: true }), { kind: 'stack', user: true, mode: 'bpftrace', frames: [] });
     const stack = (id: bigint, t: { user: boolean }): Value & { kind: 'stack' } => ({ kind: 'stack', user: t.user, mode: 'raw', frames: [{ address: id }] });
