@@ -113,6 +113,8 @@ export async function runScript(o: RunOptions): Promise<number> {
     ...(o.pid !== undefined ? { pid: o.pid } : o.command && child?.pid ? { pid: child.pid } : {}),
     logLevel: o.verbose ? 1 : 0, unsafe: o.unsafe, floor: o.floor, marks: o.marks && o.format === 'text',
     ...(o.command && child?.pid ? { cpid: child.pid } : {}),
+    // As bpftrace, the environment's setting wins over the script's config block.
+    ...(/^\d+$/.test(process.env.BPFTRACE_MAX_CAT_BYTES ?? '') ? { maxCatBytes: Number(process.env.BPFTRACE_MAX_CAT_BYTES) } : {}),
     });
   } catch (e) {
     if (e instanceof VerifierError && e.insn !== undefined) explainRejection(result.script, e);

@@ -7,7 +7,7 @@ import type { Call, Expr } from '../lang/index.js';
 import { constantInt } from '../passes/typecheck-calls.js';
 import { int, isScalar, sizeOf, type Type } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
-import { copyScratch, eventHeader, outputRecord, reload, scratchPtr, spill, zeroScratch } from './emit.js';
+import { copyScratch, eventHeader, GLOBAL_EXITING, GLOBALS_MAP, outputRecord, reload, scratchPtr, spill, zeroScratch } from './emit.js';
 import { genJoin, genNtop } from './join.js';
 import { mapDelete, mapHasKey } from './maps.js';
 import { genLen, genStack } from './stacks.js';
@@ -159,6 +159,12 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
       return;
     }
     case 'exit': {
+      // Raise the exiting flag first (globals are one array shared by all CPUs), so that probes firing
+      // before the runtime detaches return at once (see ProbeCodegen.generate).
+      const key = b.allocStack(8), raised = b.newLabel('exiting');
+      b.emit(st(4, R10, key, GLOBAL_EXITING), ldMapFd(R1, GLOBALS_MAP), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_lookup_elem'),
+        jmpImm('jeq', R0, 0, raised), st(8, R0, 0, 1));
+      b.mark(raised);
       const rec = b.allocScratch(16);
       if (c.args[0]) g.scalar(c.args[0]);
       else b.emit(mov64Imm(R0, 0));

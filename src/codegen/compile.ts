@@ -3,7 +3,7 @@
  * script and a KernelInfo snapshot in, program specs and the resources record out, or diagnostics.
  */
 import { AsmError, type Item, layout, link, type LinkedProgram } from '../asm/index.js';
-import { type Diagnostics, parse, type Program, type SourceLocation } from '../lang/index.js';
+import { type Diagnostics, parse, type Program, type SourceLocation, walk } from '../lang/index.js';
 import type { CollectionSpec, ProgramKind, ProgramSpec } from '../loader/index.js';
 import { type ResolvedProbe, resolveProbes } from '../passes/probes.js';
 import { readConfig, type ScriptConfig } from '../passes/config.js';
@@ -82,6 +82,16 @@ function wantsSleepable(p: ResolvedProbe): boolean {
   return (p.kind === 'uprobe' || p.kind === 'uretprobe') && p.context === 'may-sleep';
 }
 
+/** Whether the script calls exit() anywhere (only then do probes check the exiting flag). */
+function callsExit(program: Program): boolean {
+  let found = false;
+  walk(program, (n) => {
+    if (n.kind === 'Call' && n.name === 'exit') found = true;
+    return !found;
+  });
+  return found;
+}
+
 /** Compiles `source` against `kernel`. */
 export function compile(source: string, kernel: KernelInfo, o: CompileOptions = {}): CompileResult {
   const parsed = parse(source, o.file ?? 'stdin');
@@ -104,6 +114,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     const res = new ResourceCollector(typed, maxMapKeys);
     const options: CodegenOptions = {
       ncpus: kernel.ncpus, params, ...(o.userRead ? { userRead: o.userRead } : {}), ...(o.helperErrors ? { helperErrors: true } : {}),
+      ...(callsExit(parsed.program) ? { exitFlag: true } : {}),
     };
     const programs: ProgramSpec[] = [];
     const infos: Resources['programs'] = [];

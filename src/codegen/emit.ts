@@ -10,8 +10,11 @@ import { CTX, type ProgramBuilder, SCRATCH } from './builder.js';
 /** Names of the internal maps every script has. */
 export const EVENTS_MAP = 'events', DROPS_MAP = 'drops', SCRATCH_MAP = 'scratch', GLOBALS_MAP = 'globals';
 
-/** Slots of the globals array: 0 is the start time (`elapsed`), 1 the pid of the -c command (`cpid`). */
-export const GLOBALS_ENTRIES = 2, GLOBAL_START_TIME = 0, GLOBAL_CPID = 1;
+/**
+ * Slots of the globals array: 0 is the start time (`elapsed`), 1 the pid of the -c command (`cpid`), 2 the
+ * "exiting" flag that exit() sets so that no probe runs again between exit() and the detach.
+ */
+export const GLOBALS_ENTRIES = 3, GLOBAL_START_TIME = 0, GLOBAL_CPID = 1, GLOBAL_EXITING = 2;
 
 /** Size of the events ring buffer (bytes). */
 export const EVENTS_RING_SIZE = 1 << 22;

@@ -18,7 +18,7 @@ import { CodegenError, CTX, ProgramBuilder, SCRATCH } from './builder.js';
 import { genCall } from './calls.js';
 import { genGlobal, genStack } from './stacks.js';
 import { PT_REGS_ARGS, PT_REGS_CS, PT_REGS_RC } from './context.js';
-import { copyScratch, extend, GLOBAL_CPID, GLOBALS_MAP, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
+import { copyScratch, extend, GLOBAL_CPID, GLOBAL_EXITING, GLOBALS_MAP, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
 import { genForMap } from './for-map.js';
 import { mapAssign, mapRead, mapUpdateOp } from './maps.js';
 import type { ResourceCollector } from './collect.js';
@@ -41,6 +41,8 @@ export interface CodegenOptions {
   sleepable?: boolean;
   /** -k: check the results of helper calls other than user reads (helper-errors.ts). */
   helperErrors?: boolean;
+  /** The script calls exit(): probes other than begin/end return at once once the exiting flag is set. */
+  exitFlag?: boolean;
 }
 
 /**
@@ -106,6 +108,14 @@ export class ProbeCodegen {
   generate(): ProgramBuilder {
     const b = this.b;
     b.emit(mov64Reg(CTX, R1));
+    const done = b.newLabel('done');
+    const kind = this.pt.probe.kind;
+    // After exit() the runtime still needs a moment to detach: a probe firing meanwhile (a 1 ms interval)
+    // must do nothing, as in bpftrace, where nothing is printed after exit(). end probes run after it.
+    if (this.options.exitFlag && kind !== 'begin' && kind !== 'end') {
+      genGlobal(this, GLOBAL_EXITING);
+      b.emit(jmpImm('jne', R0, 0, done));
+    }
     const own = this.options.sleepable ? privateScratchKey(this) : null;
     // R9 = &scratch[0] (per-CPU): the verifier needs the NULL check once.
     const key = b.allocStack(8);
@@ -120,6 +130,7 @@ export class ProbeCodegen {
     this.stmt(this.ast.body);
     b.mark(this.exitLabel);
     if (own !== null) leavePrivateScratch(this, own);
+    b.mark(done);
     b.emit(mov64Imm(R0, 0), exit());
     b.finish();
     return b;

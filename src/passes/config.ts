@@ -10,6 +10,8 @@ import type { ConfigEntry, Diagnostics, Program, SourceLocation } from '../lang/
 export interface ScriptConfig {
   max_strlen?: number;
   max_map_keys?: number;
+  /** The most bytes of a file cat() prints. */
+  max_cat_bytes?: number;
   /** False when `print_maps_on_exit=0`: maps are not printed when the script ends. */
   print_maps_on_exit?: boolean;
 }
@@ -27,7 +29,7 @@ const ENV_ONLY = new Set(['btf', 'debug_output', 'dry_run', 'kernel_build', 'ker
 /** Licenses the kernel counts as GPL-compatible (`license_is_gpl_compatible`, include/linux/license.h). */
 const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
 
-const INTEGER_KEYS = new Set(['max_strlen', 'max_map_keys']);
+const INTEGER_KEYS = new Set(['max_strlen', 'max_map_keys', 'max_cat_bytes']);
 
 /** Where an entry's name is: bpftrace underlines the name alone, not `name=value`. */
 function nameLoc(e: ConfigEntry): SourceLocation {
@@ -64,7 +66,7 @@ export function readConfig(program: Program, diags: Diagnostics): ScriptConfig {
     if (INTEGER_KEYS.has(key)) {
       const n = numberOf(e);
       if (n === null) diags.error(e.loc, `${e.name} expects an integer value`);
-      else out[key as 'max_strlen' | 'max_map_keys'] = n;
+      else out[key as 'max_strlen' | 'max_map_keys' | 'max_cat_bytes'] = n;
     } else if (key === 'print_maps_on_exit') {
       const n = numberOf(e);
       if (n === null) diags.error(e.loc, `${e.name} expects a boolean value (0 or 1, true or false)`);

@@ -4,14 +4,14 @@
  * is released by `close()`, whatever happened before.
  */
 import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Link } from '../attach/index.js';
 import { type CompiledScript, EVENT } from '../codegen/index.js';
 import { kernelTypes } from '../kernel/btf.js';
 import { possibleCpus } from '../kernel/cpus.js';
 import { type Collection, loadCollection } from '../loader/index.js';
 import type { MapData, Value } from '../output/index.js';
-import { errnoName, progTestRun } from '../sys/index.js';
+import { errnoMessage, errnoName, progTestRun } from '../sys/index.js';
 import { attachProbe } from './attach-plan.js';
 import { type DeferredReadStats, deferredReadStats, settleDeferredReads, warmUpDeferredReads } from './deferred-reads.js';
 import { type DecodedArg, type DecodeOptions, decodeRecordArgs, type ReadProvenance, formatDecodedPrintf, recordView } from './decode.js';
@@ -58,6 +58,8 @@ export interface SessionOptions {
   floor?: 'any' | 'recovered' | 'exact';
   /** The pid of the command started for the script (-c): the value of `cpid`. */
   cpid?: number;
+  /** The most bytes of a file cat() prints (bpftrace's max_cat_bytes; default 10240). */
+  maxCatBytes?: number;
 }
 
 /** Counts of user-memory reads by provenance. */
@@ -193,7 +195,10 @@ export class Session {
           this.#push(provenance.length ? { type: 'printf', text, provenance } : { type: 'printf', text });
         }
         else if (f.kind === 'system') this.#push({ type: 'system', command: text });
-        else if (f.kind === 'cat') this.#push({ type: 'cat', text: readCat(text) });
+        else if (f.kind === 'cat') {
+          const cat = readCat(text, this.#options.maxCatBytes ?? this.#script.config.max_cat_bytes ?? 10240);
+          this.#push(typeof cat === 'string' ? { type: 'cat', text: cat } : { type: 'errorf', text: `failed to open file '${text}' (${errnoMessage(cat.errno)})` });
+        }
         else this.#push({ type: f.kind, text, ...(f.loc ? { loc: f.loc } : {}) });
         return;
       }
@@ -380,11 +385,24 @@ export class Session {
 
 const joinDecoder = new TextDecoder('utf-8');
 
-function readCat(path: string): string {
+/** The first `max` bytes of a file for cat(), or the errno that kept it from being read. */
+function readCat(path: string, max: number): string | { errno: number } {
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (e) {
-    return `cat: ${path}: ${(e as Error).message}\n`;
+    return { errno: -((e as { errno?: number }).errno ?? -2) };
+  }
+  try {
+    const buf = Buffer.alloc(Math.max(0, max));
+    let n = 0;
+    // /proc files come in pieces: read until the limit or the end of the file.
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    return buf.subarray(0, n).toString('utf8');
+  } catch (e) {
+    return { errno: -((e as { errno?: number }).errno ?? -5) };
+  } finally {
+    closeSync(fd);
   }
 }
 
