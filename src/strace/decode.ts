@@ -14,7 +14,7 @@ import {
   countDirents, formatCloneArgs, formatIovecs, formatPollfds, formatPollRevents, formatRlimit, formatSigaction,
   formatSockaddr, formatStatx, formatTermios, formatTimespec, formatUtsname, formatWinsize, sockaddrLength,
 } from './structs.js';
-import { type ArgSpec, argPhase, captureSpec, type SyscallSpec } from './syscalls.js';
+import { type ArgPhase, type ArgSpec, argPhase, captureSpec, type SyscallSpec } from './syscalls.js';
 import {
   ADDRESS_FAMILIES, ARCH_PRCTL_CODES, CLOCKS, FACCESSAT_FLAGS, FCNTL_CMDS, FD_FLAGS, formatCloneFlags, formatEnum,
   formatFdFlags, formatFutexOp, formatSignal, formatSigset, formatSockProtocol, formatSockType, formatStatxFlags,
@@ -92,12 +92,35 @@ function failed(call: SyscallCall): boolean {
   return r < 0n && r >= -4095n;
 }
 
-function decodeArg(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall, o: DecodeOptions): { text: string; provenance?: Provenance } | null {
+/** What decoding needs of a spec beyond its table entry, worked out once per syscall rather than per call. */
+interface Plan {
+  phases: ArgPhase[];
+  /** Per argument: an `int` that is a long (printed from 64 bits), a `uint` that is 32 bits wide. */
+  long: boolean[];
+  narrow: boolean[];
+}
+
+const plans = new WeakMap<SyscallSpec, Plan>();
+
+function planOf(spec: SyscallSpec): Plan {
+  let p = plans.get(spec);
+  if (!p) {
+    const type = (i: number): string => spec.args?.[i]?.type ?? '';
+    p = {
+      phases: spec.decode.map((a) => argPhase(a)),
+      long: spec.decode.map((_, i) => /long/.test(type(i))),
+      narrow: spec.decode.map((_, i) => /^unsigned int$|^u32$|^__u32$/.test(type(i))),
+    };
+    plans.set(spec, p);
+  }
+  return p;
+}
+
+function decodeArg(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall, o: DecodeOptions, plan: Plan): { text: string; provenance?: Provenance } | null {
   const v = call.args[i] ?? 0n;
-  const cap = captureSpec(spec);
   switch (a.kind) {
-    case 'int': return { text: String(/long/.test(spec.args?.[i]?.type ?? '') ? BigInt.asIntN(64, v) : s32(v)) };
-    case 'uint': return { text: String(/^unsigned int$|^u32$|^__u32$/.test(spec.args?.[i]?.type ?? '') ? Number(BigInt.asUintN(32, v)) : BigInt.asUintN(64, v)) };
+    case 'int': return { text: plan.long[i] ? String(BigInt.asIntN(64, v)) : String(s32(v)) };
+    case 'uint': return { text: plan.narrow[i] ? String(Number(BigInt.asUintN(32, v))) : String(BigInt.asUintN(64, v)) };
     case 'hex': return { text: v === 0n ? '0' : hex(v) };
     case 'ptr': return { text: ptr(v) };
     case 'fd': return { text: String(s32(v)) };
@@ -114,7 +137,10 @@ function decodeArg(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall, 
     case 'mmap_flags': return { text: formatMmapFlags(s32(v)) };
     case 'at_flags': return { text: formatFlags(s32(v), AT_FLAGS) };
     case 'path':
-    case 'str': return stringArg(cap.str0 === i ? call.str[0] : cap.str1 === i ? call.str[1] : null, v, a.kind === 'path', o);
+    case 'str': {
+      const cap = captureSpec(spec);
+      return stringArg(cap.str0 === i ? call.str[0] : cap.str1 === i ? call.str[1] : null, v, a.kind === 'path', o);
+    }
     case 'inbuf': {
       const c = call.inbuf;
       if (v === 0n) return { text: 'NULL' };
@@ -332,14 +358,18 @@ function decodeClone(call: SyscallCall): DecodedArg[] {
 export function decodeArgs(spec: SyscallSpec, call: SyscallCall, o: DecodeOptions): DecodedArg[] {
   if (spec.name === 'clone' && spec.args) return decodeClone(call);
   const out: DecodedArg[] = [];
-  spec.decode.forEach((a, i) => {
-    const d = decodeArg(spec, a, i, call, o);
-    if (!d) return;
+  const plan = planOf(spec);
+  for (let i = 0; i < spec.decode.length; i++) {
+    const a = spec.decode[i]!;
+    const d = decodeArg(spec, a, i, call, o, plan);
+    if (!d) continue;
     let text = d.text;
     // execve's envp: `0x7ffd... /* 35 vars */` for the command siesta started.
     if (spec.name === 'execve' && i === 2 && o.exec && o.exec.tgid === call.tgid) text = `${text} /* ${o.exec.envCount} vars */`;
-    out.push({ name: a.name, text, phase: argPhase(a), ...(d.provenance ? { provenance: d.provenance } : {}) });
-  });
+    const arg: DecodedArg = { name: a.name, text, phase: plan.phases[i]! };
+    if (d.provenance) arg.provenance = d.provenance;
+    out.push(arg);
+  }
   return out;
 }
 

@@ -151,7 +151,14 @@ export function errnoInfo(errno: number): { name: string; msg: string } | null {
 
 /** strace's rendering of a failed call's result: `-1 ENOENT (No such file or directory)`; restarts print `?`. */
 export function formatErrorReturn(errno: number): string {
-  const info = errnoInfo(errno);
-  if (!info) return `-1 E??? (errno ${errno})`;
-  return `${errno >= 512 ? '?' : '-1'} ${info.name} (${info.msg})`;
+  let text = RETURNS.get(errno);
+  if (text === undefined) {
+    const info = errnoInfo(errno);
+    text = info ? `${errno >= 512 ? '?' : '-1'} ${info.name} (${info.msg})` : `-1 E??? (errno ${errno})`;
+    RETURNS.set(errno, text);
+  }
+  return text;
 }
+
+/** Texts built so far: a failing call in a loop prints the same one each time. */
+const RETURNS = new Map<number, string>();

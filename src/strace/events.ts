@@ -36,44 +36,59 @@ export interface TraceRecord {
 
 const latin1 = new TextDecoder('latin1');
 
-function capture(view: DataView, at: number, size: number, result: number, provenance: Provenance, isString: boolean): Capture {
-  const n = result > 0 ? Math.min(isString ? result : result, size) : 0;
+/** A byte view of the last DataView seen: the ring buffer's, the same for every record. */
+let lastView: DataView | null = null;
+let lastBytes: Uint8Array = new Uint8Array(0);
+
+function capture(view: DataView, at: number, size: number, result: number, provenance: Provenance): Capture {
+  const n = result > 0 ? Math.min(result, size) : 0;
+  if (view !== lastView) {
+    lastView = view;
+    lastBytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  }
+  // Copied byte by byte when short (most paths): cheaper than a subarray view and a set().
   const bytes = new Uint8Array(n);
-  bytes.set(new Uint8Array(view.buffer, view.byteOffset + at, n));
+  if (n <= 64) for (let k = 0; k < n; k++) bytes[k] = lastBytes[at + k]!;
+  else bytes.set(lastBytes.subarray(at, at + n));
   return { bytes, result, provenance: result >= 0 ? provenance : 'lost' };
 }
+
+const NO_REREAD = Object.freeze({ str0: false, str1: false, inbuf: false, outbuf: false });
+
+/** Arguments an exit record carries: the return value only. */
+const EXIT_ARGS = 1;
 
 /** Decodes the record at `offset` of `view` (copies what it keeps: the view is only valid during the callback). */
 export function decodeRecord(view: DataView, offset: number, bufSize: number, withComm = false): TraceRecord {
   const k = view.getUint32(offset, true);
   const kind = k === KIND_ENTER ? 'enter' : k === KIND_SIGNAL ? 'signal' : k === KIND_GENERATE ? 'generate' : 'exit';
-  const args: bigint[] = [];
-  for (let i = 0; i < (kind === 'enter' ? 6 : kind === 'signal' ? 2 : kind === 'generate' ? 3 : 1); i++) args.push(view.getBigUint64(offset + 24 + 8 * i, true));
+  const count = kind === 'enter' ? 6 : kind === 'signal' ? 2 : kind === 'generate' ? 3 : EXIT_ARGS;
+  const args = new Array<bigint>(count);
+  for (let i = 0; i < count; i++) args[i] = view.getBigUint64(offset + 24 + 8 * i, true);
   const len0 = view.getInt32(offset + 72, true);
   const len1 = view.getInt32(offset + 76, true);
   const blen = view.getInt32(offset + 80, true);
   const flags = view.getUint32(offset + 84, true);
-  const reread = { str0: (flags & 1) !== 0, str1: (flags & 2) !== 0, inbuf: (flags & 4) !== 0, outbuf: (flags & 8) !== 0 };
+  const reread = flags === 0 ? NO_REREAD : { str0: (flags & 1) !== 0, str1: (flags & 2) !== 0, inbuf: (flags & 4) !== 0, outbuf: (flags & 8) !== 0 };
   const prov: Provenance = kind === 'exit' ? 'exit' : 'exact';
   // Captures are packed after the header, each as long as its (positive) read result.
-  const size = (len: number, max: number): number => (len > 0 ? Math.min(len, max) : 0);
-  const at1 = offset + RECORD_HEADER + size(len0, STR_SIZE);
-  const atBuf = at1 + size(len1, STR_SIZE);
-  const str: [Capture | null, Capture | null] = [null, null];
-  if (len0 !== 0 || reread.str0) str[0] = capture(view, offset + RECORD_HEADER, STR_SIZE, len0, prov, true);
-  if (len1 !== 0 || reread.str1) str[1] = capture(view, at1, STR_SIZE, len1, prov, true);
-  const buf = blen !== 0 || reread.inbuf || reread.outbuf ? capture(view, atBuf, bufSize, blen, prov, false) : null;
-  let comm: string | undefined;
-  if (withComm && kind === 'exit') {
-    const raw = new Uint8Array(view.buffer, view.byteOffset + offset + 32, 16);
-    const end = raw.indexOf(0);
-    comm = latin1.decode(raw.subarray(0, end < 0 ? 16 : end));
-  }
-  return {
-    ...(comm !== undefined ? { comm } : {}),
+  const at1 = offset + RECORD_HEADER + (len0 > 0 ? Math.min(len0, STR_SIZE) : 0);
+  const atBuf = at1 + (len1 > 0 ? Math.min(len1, STR_SIZE) : 0);
+  const str: [Capture | null, Capture | null] = [
+    len0 !== 0 || reread.str0 ? capture(view, offset + RECORD_HEADER, STR_SIZE, len0, prov) : null,
+    len1 !== 0 || reread.str1 ? capture(view, at1, STR_SIZE, len1, prov) : null,
+  ];
+  const buf = blen !== 0 || reread.inbuf || reread.outbuf ? capture(view, atBuf, bufSize, blen, prov) : null;
+  const r: TraceRecord = {
     kind, tid: view.getUint32(offset + 4, true), tgid: view.getUint32(offset + 8, true), nr: view.getUint32(offset + 12, true),
     ns: view.getBigUint64(offset + 16, true), args, str, buf, reread,
   };
+  if (withComm && kind === 'exit') {
+    const raw = new Uint8Array(view.buffer, view.byteOffset + offset + 32, 16);
+    const end = raw.indexOf(0);
+    r.comm = latin1.decode(raw.subarray(0, end < 0 ? 16 : end));
+  }
+  return r;
 }
 
 /** A syscall: its entry, and its exit once seen. Captures merge entry reads with exit re-reads. */

@@ -210,6 +210,7 @@ export class TracePrinter {
   }
 
   #interrupt(except: number, only?: number): void {
+    if (this.#pending.size === 0) return;
     for (const [tid, p] of this.#pending) {
       if (tid === except || p.unfinished || (only !== undefined && tid !== only)) continue;
       p.unfinished = true;
@@ -294,23 +295,26 @@ export class TracePrinter {
     let args = decodeArgs(spec, call, this.o);
     const fds = this.o.fds;
     if (fds) args = this.#decorate(spec, call, args);
-    const path = (): string | undefined => (call.str[0] ? new TextDecoder().decode(call.str[0].bytes).replace(/\0.*$/s, '') : undefined);
     const newFd = fds && call.exit && how !== 'killed' && FD_RETURNING.has(spec.name);
-    if (newFd) fds.update(call.tgid, spec.name, call.args, path(), BigInt.asIntN(64, call.exit!.ret));
+    if (newFd) fds.update(call.tgid, spec.name, call.args, pathOf(call), BigInt.asIntN(64, call.exit!.ret));
     if (this.o.json) {
       if (how !== 'unfinished') this.#json(p, args);
       return;
     }
-    const split = args.findIndex((a) => a.phase === 'exit');
-    const before = split < 0 ? args : args.slice(0, split);
-    const after = split < 0 ? [] : args.slice(split);
+    let split = args.length;
+    for (let k = 0; k < args.length; k++) {
+      if (args[k]!.phase === 'exit') {
+        split = k;
+        break;
+      }
+    }
     const prefix = this.#prefix(call.tid) + this.#stamp(how === 'resumed' ? (call.exit?.ns ?? call.enterNs) : call.enterNs);
     let ret = how === 'killed' || !call.exit ? '?' : formatReturn(spec, call.exit.ret, call);
     if (newFd && /^\d+$/.test(ret)) ret = fds.decorate(call.tgid, Number(ret), ret);
     const dur = this.o.syscallTimes && call.exit ? ` <${formatDuration(call.exit.ns - call.enterNs)}>` : '';
     let line: string;
     if (how === 'unfinished') {
-      const head = `${prefix}${spec.name}(${before.map((a) => a.text).join(', ')}${before.length && after.length ? ', ' : ''}`;
+      const head = `${prefix}${spec.name}(${texts(args, 0, split)}${split > 0 && split < args.length ? ', ' : ''}`;
       this.write(`${head} <unfinished ...>\n`);
       return;
     }
@@ -318,16 +322,16 @@ export class TracePrinter {
       // strace: the call never returned; arguments it decodes at exit are left out (`<unfinished ...>`).
       line = p.unfinished
         ? `${prefix}<... ${spec.name} resumed> <unfinished ...>)`
-        : after.length
-          ? `${prefix}${spec.name}(${before.map((a) => a.text).join(', ')}${before.length ? ', ' : ''} <unfinished ...>)`
-          : `${prefix}${spec.name}(${args.map((a) => a.text).join(', ')})`;
+        : split < args.length
+          ? `${prefix}${spec.name}(${texts(args, 0, split)}${split > 0 ? ', ' : ''} <unfinished ...>)`
+          : `${prefix}${spec.name}(${texts(args, 0, args.length)})`;
     } else if (how === 'resumed') {
-      line = `${prefix}<... ${spec.name} resumed>${after.map((a) => a.text).join(', ')})`;
+      line = `${prefix}<... ${spec.name} resumed>${texts(args, split, args.length)})`;
     } else {
-      line = `${prefix}${spec.name}(${args.map((a) => a.text).join(', ')})`;
+      line = `${prefix}${spec.name}(${texts(args, 0, args.length)})`;
     }
-    line = line.length < 40 ? `${line.padEnd(40)}= ${ret}` : `${line} = ${ret}`;
-    this.write(`${line}${dur}\n`);
+    line = line.length < 40 ? `${line}${PAD.slice(line.length)}= ${ret}` : `${line} = ${ret}`;
+    this.write(dur ? `${line}${dur}\n` : `${line}\n`);
     if (fds && !newFd && call.exit && how !== 'killed') fds.update(call.tgid, spec.name, call.args, undefined, BigInt.asIntN(64, call.exit.ret));
     this.printed++;
   }
@@ -347,6 +351,23 @@ export class TracePrinter {
     this.write(`{${fields.join(',')}}\n`);
     this.printed++;
   }
+}
+
+/** Forty spaces: strace pads a call to column 40 before its ` = `. */
+const PAD = ' '.repeat(40);
+
+/** The texts of `args[from..to)` joined with `, ` (a loop: this runs for every line printed). */
+function texts(args: readonly DecodedArg[], from: number, to: number): string {
+  if (from >= to) return '';
+  let out = args[from]!.text;
+  for (let k = from + 1; k < to; k++) out += `, ${args[k]!.text}`;
+  return out;
+}
+
+/** The first string argument's text up to its NUL (for -y: the path a new descriptor refers to). */
+function pathOf(call: SyscallCall): string | undefined {
+  const c = call.str[0];
+  return c ? new TextDecoder().decode(c.bytes).replace(/\0.*$/s, '') : undefined;
 }
 
 /** `0.000012`: seconds with microseconds, as -T prints them. */

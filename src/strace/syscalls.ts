@@ -202,8 +202,16 @@ export function argPhase(a: ArgSpec): ArgPhase {
   return (m?.out !== undefined && m.in === undefined) || a.kind === 'addrlen' || a.kind === 'ioctl_arg' ? 'exit' : 'entry';
 }
 
-/** What the kernel captures for a syscall. */
+const captures = new WeakMap<SyscallSpec, CaptureSpec>();
+
+/** What the kernel captures for a syscall (computed once per spec: the decoder asks for every argument). */
 export function captureSpec(s: SyscallSpec): CaptureSpec {
+  let c = captures.get(s);
+  if (!c) captures.set(s, (c = computeCaptureSpec(s)));
+  return c;
+}
+
+function computeCaptureSpec(s: SyscallSpec): CaptureSpec {
   const c: CaptureSpec = { str0: 0xff, str1: 0xff, inPtr: 0xff, inLenArg: 0xff, inFixed: 0, outPtr: 0xff, outKind: 0, outFixed: 0 };
   s.decode.forEach((a, i) => {
     if (a.kind === 'path' || a.kind === 'str') {
