@@ -23,6 +23,11 @@ const SCRATCH_OFFSET_LIMIT = 32 * 1024;
 /** A compile error in generated code (a script the checker accepted but codegen cannot fit). */
 export class CodegenError extends Error {
   override readonly name = 'CodegenError';
+
+  /** `loc`: the script construct the error is about, when there is one to underline. */
+  constructor(message: string, readonly loc: SourceLocation | null = null) {
+    super(message);
+  }
 }
 
 /** Builds one program's instructions and frame. */

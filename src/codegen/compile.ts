@@ -114,6 +114,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     const res = new ResourceCollector(typed, maxMapKeys);
     const options: CodegenOptions = {
       ncpus: kernel.ncpus, params, ...(o.userRead ? { userRead: o.userRead } : {}), ...(o.helperErrors ? { helperErrors: true } : {}),
+      ...(kernel.bpfLoop ? { bpfLoop: () => kernel.bpfLoop!() } : {}), ...(kernel.mayGoto ? { mayGoto: () => kernel.mayGoto!() } : {}),
       ...(callsExit(parsed.program) ? { exitFlag: true } : {}),
     };
     const programs: ProgramSpec[] = [];
@@ -181,7 +182,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed, sourceMap, source, config }, diagnostics: diags };
   } catch (e) {
     if (e instanceof CodegenError) {
-      diags.error(null, e.message);
+      diags.error(e.loc, e.message);
       return { ok: false, diagnostics: diags };
     }
     throw e;

@@ -6,12 +6,14 @@
  *
  *   entry:     int NAME(void *ctx)
  *   callback:  long NAME(void *map, void *key, void *value, void *ctx)   (bpf_for_each_map_elem's callback_fn)
+ *   loop body: long NAME(u64 index, void *ctx)                           (bpf_loop's, for-range.ts)
  *
  * Both are static: the verifier then checks them in the context of their caller instead of as global functions
  * with their own argument types.
  */
 import { BtfBuilder } from '../btf/index.js';
 import type { ProgramSpec } from '../loader/index.js';
+import { LOOP_CALLBACK_PREFIX } from './for-range.js';
 
 /**
  * Gives every program with subprograms its `funcTypeIds` and returns the BTF they refer to, or undefined when
@@ -25,9 +27,11 @@ export function funcInfoBtf(programs: ProgramSpec[], b = new BtfBuilder()): Uint
   const voidPtr = b.addPtr(0);
   const entry = b.addFuncProto(int, [{ name: 'ctx', typeId: voidPtr }]);
   const callback = b.addFuncProto(long, ['map', 'key', 'value', 'ctx'].map((name) => ({ name, typeId: voidPtr })));
+  const loopBody = b.addFuncProto(long, [{ name: 'index', typeId: b.addInt('u64', 8, 'unsigned') }, { name: 'ctx', typeId: voidPtr }]);
+  const protoOf = (name: string) => (name.startsWith(LOOP_CALLBACK_PREFIX) ? loopBody : callback);
   for (const p of programs) {
     if (p.code.funcs.length < 2 || p.funcTypeIds) continue;
-    p.funcTypeIds = p.code.funcs.map((f) => b.addFunc(f.slot === 0 ? p.name : f.name, f.slot === 0 ? entry : callback));
+    p.funcTypeIds = p.code.funcs.map((f) => b.addFunc(f.slot === 0 ? p.name : f.name, f.slot === 0 ? entry : protoOf(f.name)));
   }
   return b.encode();
 }

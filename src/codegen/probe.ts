@@ -6,7 +6,7 @@
  * chosen by the consumer (`into`), so that str() reads straight into a printf record or a map key.
  */
 import {
-  alu64Imm, alu64Reg, call, exit, ja, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov32Reg, mov64Imm, mov64Reg, neg64, R0, R1, R2,
+  alu64Imm, alu64Reg, call, exit, ja, mayGoto, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov32Reg, mov64Imm, mov64Reg, neg64, R0, R1, R2,
   R3, R10, type Reg, st, stx,
 } from '../asm/index.js';
 import type { Expr, Probe, Stmt } from '../lang/index.js';
@@ -20,6 +20,7 @@ import { genGlobal, genStack } from './stacks.js';
 import { PT_REGS_ARGS, PT_REGS_CS, PT_REGS_RC } from './context.js';
 import { copyScratch, extend, GLOBAL_CPID, GLOBAL_EXITING, GLOBALS_MAP, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
 import { genForMap } from './for-map.js';
+import { genForRange } from './for-range.js';
 import { mapAssign, mapRead, mapUpdateOp } from './maps.js';
 import type { ResourceCollector } from './collect.js';
 import { enterPrivateScratch, leavePrivateScratch, privateScratchKey, sleepingUserRead } from './sleepable.js';
@@ -41,6 +42,10 @@ export interface CodegenOptions {
   sleepable?: boolean;
   /** -k: check the results of helper calls other than user reads (helper-errors.ts). */
   helperErrors?: boolean;
+  /** Whether the kernel offers bpf_loop (asked only by a loop over a run-time range, for-range.ts); absent: assumed. */
+  bpfLoop?: () => boolean;
+  /** Whether the kernel accepts may_goto (6.9), which bounds while loops for the verifier; absent: not used. */
+  mayGoto?: () => boolean;
   /** The script calls exit(): probes other than begin/end return at once once the exiting flag is set. */
   exitFlag?: boolean;
 }
@@ -202,6 +207,9 @@ export class ProbeCodegen {
       case 'While': {
         const top = b.newLabel('while'), end = b.newLabel('wend');
         b.mark(top);
+        // A condition on a run-time value leaves the verifier no bound to prove ("The sequence of 8193 jumps is
+        // too complex"); may_goto (6.9) gives it one: the loop ends after the kernel's budget of 8M iterations.
+        if (this.options.mayGoto?.()) b.emit(mayGoto(end));
         this.scalar(s.cond);
         b.emit(jmpImm('jeq', R0, 0, end));
         this.loops.push({ brk: end, cont: top });
@@ -222,23 +230,7 @@ export class ProbeCodegen {
           genForMap(this, s);
           return;
         }
-        const v = this.varSlot(s.variable.name, this.pt.vars.get(s.variable.name)!);
-        this.scalar(s.iterable.end);
-        const endSlot = spill(b);
-        this.scalar(s.iterable.start);
-        b.emit(stx(8, R10, v.slot!, R0));
-        const top = b.newLabel('for'), next = b.newLabel('fnext'), end = b.newLabel('fend');
-        b.mark(top);
-        reload(b, v.slot!, R0);
-        reload(b, endSlot, R1);
-        b.emit(jmpReg('jsge', R0, R1, end));
-        this.loops.push({ brk: end, cont: next });
-        this.stmt(s.body);
-        this.loops.pop();
-        b.mark(next);
-        reload(b, v.slot!, R0);
-        b.emit(alu64Imm('add', R0, 1), stx(8, R10, v.slot!, R0), ja(top));
-        b.mark(end);
+        genForRange(this, s);
         return;
       }
       case 'Break':

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import {
-  alu64Imm, call, callKfunc, exit, type Item, jmpImm, label, ldFuncAddr, ldMapFd, link, type LinkedProgram, mov64Imm, mov64Reg, patchImm, R0,
+  alu64Imm, call, callKfunc, exit, type Item, jmpImm, label, ldFuncAddr, ldMapFd, link, type LinkedProgram, mayGoto, mov64Imm, mov64Reg, patchImm, R0,
   R1, R10, R2, R3, R4, R6, st,
 } from '../asm/index.js';
 import { BTF_FUNC_GLOBAL, BtfBuilder } from '../btf/index.js';
@@ -235,6 +235,64 @@ function probeWq(kind: 'tp_btf' | 'raw_tp'): Support {
  */
 export function wqSupport(kind: 'tp_btf' | 'raw_tp' = 'tp_btf'): Support {
   return cached(`wq:${kind}`, () => probeWq(kind));
+}
+
+/**
+ * Whether tracing programs may call bpf_loop (helper 181, 5.17), which range loops with run-time bounds compile
+ * to: loads a tracepoint program that calls it once with a callback subprogram (so with func_info, which a
+ * program taking a callback's address needs), never attached.
+ */
+export function bpfLoopSupport(): Support {
+  return cached('helper:loop', probeBpfLoop);
+}
+
+function probeBpfLoop(): Support {
+  const b = new BtfBuilder();
+  const int = b.addInt('int', 4, 'signed');
+  const long = b.addInt('long', 8, 'signed');
+  const voidPtr = b.addPtr(0);
+  const funcIds = new Map<string, number>([
+    ['siesta_loop_probe', b.addFunction('siesta_loop_probe', int, [{ name: 'ctx', typeId: voidPtr }], BTF_FUNC_GLOBAL).funcId],
+    ['siesta_loop_cb', b.addFunction('siesta_loop_cb', long, [{ name: 'index', typeId: b.addInt('u64', 8, 'unsigned') }, { name: 'ctx', typeId: voidPtr }]).funcId],
+  ]);
+  using btf = btfLoad(b.encode());
+  const code = link([
+    mov64Imm(R1, 1), ldFuncAddr(R2, 'siesta_loop_cb'), mov64Imm(R3, 0), mov64Imm(R4, 0), call('loop'), mov64Imm(R0, 0), exit(),
+    label('siesta_loop_cb'), mov64Imm(R0, 0), exit(),
+  ], 'siesta_loop_probe');
+  const funcInfo = new Uint8Array(code.funcs.length * 8);
+  const fi = new DataView(funcInfo.buffer);
+  code.funcs.forEach((f, i) => {
+    fi.setUint32(i * 8, f.slot, true); // struct bpf_func_info { __u32 insn_off; __u32 type_id; }
+    fi.setUint32(i * 8 + 4, funcIds.get(f.name)!, true);
+  });
+  const r = progLoadOnce({
+    progType: uapi.BPF_PROG_TYPE_TRACEPOINT, insns: code.bytes, license: 'GPL', name: 'siesta_loop', btfFd: btf.raw, funcInfo,
+    logLevel: 1, logSize: 1 << 14,
+  });
+  if (r.ok) {
+    r.fd.close();
+    return { ok: true };
+  }
+  return { ok: false, reason: describe(r) };
+}
+
+/**
+ * Whether programs may use may_goto (6.9), with which while loops bound their iterations for the verifier: loads
+ * a tracepoint program with a loop the verifier could not bound without it, never attached.
+ */
+export function mayGotoSupport(): Support {
+  return cached('insn:may_goto', () => {
+    const code = link([
+      call('get_prandom_u32'), label('top'), mayGoto('out'), alu64Imm('add', R0, -1), jmpImm('jne', R0, 0, 'top'), label('out'), mov64Imm(R0, 0), exit(),
+    ], 'siesta_may_goto');
+    const r = progLoadOnce({ progType: uapi.BPF_PROG_TYPE_TRACEPOINT, insns: code.bytes, license: 'GPL', name: 'siesta_may_goto', logLevel: 1, logSize: 1 << 14 });
+    if (r.ok) {
+      r.fd.close();
+      return { ok: true };
+    }
+    return { ok: false, reason: describe(r) };
+  });
 }
 
 /** Whether a map of this type can be created (ring buffers: 5.8). */

@@ -10,7 +10,7 @@ import { ElfError, type ElfFile, FUNCTION_TYPES, isDefined, nearestNames, openEl
 import type { KernelInfo, UserSymbol } from '../types/kernel-info.js';
 import { kernelBtf } from './btf.js';
 import { possibleCpus } from './cpus.js';
-import { programSupport } from './features.js';
+import { bpfLoopSupport, mayGotoSupport, programSupport } from './features.js';
 import { listTracepoints, readEventFormat } from './tracefs.js';
 
 /** Used when the environment has no PATH, as execvp(3) does. */
@@ -146,4 +146,6 @@ const HOST: KernelInfo = Object.freeze({
   userSymbols: functionSymbols,
   nearestUserSymbols: nearestFunctionSymbols,
   sleepableUprobes: () => programSupport('uprobe', true).ok,
+  bpfLoop: () => bpfLoopSupport().ok,
+  mayGoto: () => mayGotoSupport().ok,
 });

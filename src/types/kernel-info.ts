@@ -33,4 +33,8 @@ export interface KernelInfo {
    * may sleep and read user memory with bpf_copy_from_user. Absent means they do not.
    */
   sleepableUprobes?(): boolean;
+  /** Whether programs may call bpf_loop (5.17), found by trying; asked only by loops over run-time ranges. Absent means they may. */
+  bpfLoop?(): boolean;
+  /** Whether programs may use may_goto (6.9), found by trying; asked only by while loops. Absent means they may not. */
+  mayGoto?(): boolean;
 }
