@@ -152,7 +152,7 @@ export async function runScript(o: RunOptions): Promise<number> {
           case 'system': printer.syscall(session.runSystem(ev.command)); break;
           case 'incomplete': process.stderr.write(`siesta: incomplete event (${ev.reasons.join('; ')}): ${ev.text.replace(/\n$/, '')}\n`); break;
           case 'join': printer.join(ev.text); break;
-          case 'helper-error': process.stderr.write(helperWarning(ev.helper, ev.retcode, ev.loc)); break;
+          case 'helper-error': process.stderr.write(helperWarning(ev.helper, ev.retcode, ev.loc, result.script.source)); break;
           case 'lost-read': if (o.warnHelperErrors) process.stderr.write(`WARNING: Failed to read user memory: ${errnoName(ev.errno)} (${errnoMessage(ev.errno)})${ev.probe ? ` at ${ev.probe}` : ''}\n`); break;
           default: break;
         }
@@ -201,13 +201,26 @@ function explainRejection(script: CompiledScript, e: VerifierError): void {
   process.stderr.write(`${loc.file}:${loc.line}:${loc.column}: the kernel's verifier rejected the code of this statement${info ? ` (probe ${info.probe.name})` : ''}\n${line}\n${' '.repeat(Math.max(0, loc.column - 1))}^\n`);
 }
 
+/** What a failed helper call means, in bpftrace 0.26's words. */
+function helperFailure(helper: string, retcode: number): string {
+  if (helper === 'map_update_elem' && retcode === -7 /* E2BIG: the map is full */) {
+    return "Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`";
+  }
+  if (helper === 'map_delete_elem' && retcode === -2 /* ENOENT */) return "Can't delete map element because it does not exist.";
+  // A lookup "fails" by returning NULL: bpftrace reports it with return code 0.
+  if (helper === 'map_lookup_elem') return "Can't lookup map element because it does not exist.";
+  return errnoMessage(-retcode);
+}
+
 /**
- * A -k warning for a failed helper call, as bpftrace words it: the location, what failed, and the helper and
- * its return code (a negative errno).
+ * The warning for a failed helper call, as bpftrace prints it: the location, what failed, the helper and its
+ * return code (a negative errno), then the script line with the call underlined when `source` is given.
  */
-export function helperWarning(helper: string, retcode: number, loc?: { file: string; line: number; column: number }): string {
-  const what = helper === 'map_update_elem' && retcode === -7 /* E2BIG: the map is full */
-    ? "Map full; can't update element. Try increasing max_map_keys config"
-    : `${errnoMessage(-retcode)}`;
-  return `${loc ? `${loc.file}:${loc.line}:${loc.column}: ` : ''}WARNING: ${what}\nAdditional Info - helper: ${helper}, retcode: ${retcode}\n`;
+export function helperWarning(helper: string, retcode: number, loc?: { file: string; line: number; column: number; endColumn?: number }, source?: string): string {
+  const head = `WARNING: ${helperFailure(helper, retcode)}\nAdditional Info - helper: ${helper}, retcode: ${retcode}\n`;
+  if (!loc) return head;
+  const lineText = source?.split('\n')[loc.line - 1];
+  if (lineText === undefined || loc.endColumn === undefined) return `${loc.file}:${loc.line}:${loc.column}: ${head}`;
+  const underline = lineText.slice(0, loc.column - 1).replace(/[^\t]/g, ' ').replaceAll('\t', '    ') + '~'.repeat(Math.max(1, loc.endColumn - loc.column));
+  return `${loc.file}:${loc.line}:${loc.column}-${loc.endColumn}: ${head}${lineText.replaceAll('\t', '    ')}\n${underline}\n`;
 }

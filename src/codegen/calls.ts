@@ -184,8 +184,8 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
     }
     case 'delete': {
       const m = c.args[0] as Extract<Expr, { kind: 'Map' }>;
-      if (c.args.length === 2) mapDelete(g, { ...m, keys: [c.args[1]!], indexed: true });
-      else mapDelete(g, m);
+      if (c.args.length === 2) mapDelete(g, { ...m, keys: [c.args[1]!], indexed: true }, c.loc);
+      else mapDelete(g, m, c.loc);
       return;
     }
     case 'has_key': {

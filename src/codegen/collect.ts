@@ -2,6 +2,8 @@
  * Collects the resources the generated programs refer to while code is generated: the script maps (with
  * their kernel layouts), output formats and print values. The result is the `Resources` record.
  */
+import type { MapKind } from '../loader/index.js';
+import type { DeclaredMap, DeclaredMapType } from '../passes/map-decls.js';
 import type { MapSig, TypedProgram } from '../passes/typecheck.js';
 import { sizeOf, type Type } from '../types/types.js';
 import { CodegenError } from './builder.js';
@@ -18,6 +20,9 @@ function aggValueSize(sig: MapSig): number {
   }
 }
 
+/** The kernel map of each declaration type (`let @a = lruhash(100);`). */
+const DECLARED_KINDS: Record<DeclaredMapType, MapKind> = { hash: 'hash', lruhash: 'lru_hash', percpuhash: 'percpu_hash', percpulruhash: 'lru_percpu_hash' };
+
 /** Accumulates resources; one per compilation. */
 export class ResourceCollector {
   readonly maps = new Map<string, ScriptMap>();
@@ -29,21 +34,22 @@ export class ResourceCollector {
   readonly joins: JoinEvent[] = [];
   readonly helperErrors: HelperErrorSite[] = [];
 
-  constructor(typed: TypedProgram, maxMapKeys: number) {
+  constructor(typed: TypedProgram, maxMapKeys: number, declared: ReadonlyMap<string, DeclaredMap> = new Map()) {
     let i = 0;
     for (const sig of [...typed.maps.values()].sort((a, b) => a.name.localeCompare(b.name))) {
       const userKeySize = sig.key ? sizeOf(sig.key) : 8;
       const bucketed = sig.agg === 'hist' || sig.agg === 'lhist';
       const hist = sig.agg === 'hist' ? { bits: sig.hist?.bits ?? 0 } : undefined;
+      const decl = declared.get(sig.name);
       const m: ScriptMap = {
         name: sig.name,
         bpfName: bpfMapName(sig.name, i++),
-        kind: sig.agg ? 'percpu_hash' : 'hash',
+        kind: decl ? DECLARED_KINDS[decl.type] : sig.agg ? 'percpu_hash' : 'hash',
         key: sig.key,
         keySize: userKeySize + (bucketed ? 8 : 0),
         value: sig.value,
         valueSize: aggValueSize(sig),
-        maxEntries: bucketed ? maxMapKeys * 16 : maxMapKeys,
+        maxEntries: decl ? decl.maxEntries : bucketed ? maxMapKeys * 16 : maxMapKeys,
         ...(sig.agg ? { agg: sig.agg } : {}),
         ...(hist ? { hist } : {}),
         ...(sig.lhist ? { lhist: sig.lhist } : {}),

@@ -7,6 +7,7 @@ import { type Diagnostics, parse, type Program, type SourceLocation, walk } from
 import type { CollectionSpec, ProgramKind, ProgramSpec } from '../loader/index.js';
 import { type ResolvedProbe, resolveProbes } from '../passes/probes.js';
 import { readConfig, type ScriptConfig } from '../passes/config.js';
+import { checkMapDecls } from '../passes/map-decls.js';
 import { type TypedProgram, typecheck } from '../passes/typecheck.js';
 import type { KernelInfo } from '../types/kernel-info.js';
 import { CodegenError } from './builder.js';
@@ -110,8 +111,10 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
   const params = o.params ?? [];
   const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params, ...(o.floor ? { floor: o.floor } : {}), ...(o.command ? { command: true } : {}) });
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
+  const declared = checkMapDecls(parsed.program, typed.maps, diags);
+  if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   try {
-    const res = new ResourceCollector(typed, maxMapKeys);
+    const res = new ResourceCollector(typed, maxMapKeys, declared);
     const options: CodegenOptions = {
       ncpus: kernel.ncpus, params, ...(o.userRead ? { userRead: o.userRead } : {}), ...(o.helperErrors ? { helperErrors: true } : {}),
       ...(kernel.bpfLoop ? { bpfLoop: () => kernel.bpfLoop!() } : {}), ...(kernel.mayGoto ? { mayGoto: () => kernel.mayGoto!() } : {}),

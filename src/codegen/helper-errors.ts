@@ -1,30 +1,61 @@
 /**
- * -k: warnings for failed helper calls other than user-memory reads (those have their provenance), as
+ * Warnings for failed helper calls other than user-memory reads (those have their provenance), as
  * bpftrace's helper_error events: after the call, a negative R0 sends a record naming the call site, and the
- * runtime prints a warning with the script location. Without -k nothing is emitted, so the cost is zero.
+ * runtime prints a warning with the script location. As in bpftrace, map updates and deletes are checked
+ * always (a full map must not go unnoticed); other helpers, and lookups of absent keys, only under -k.
  *
  *   0       4       8          16
  *   | kind  | id    | s64 rc   |     id indexes Resources.helperErrors (helper name and script location)
  */
-import { jmpImm, R0, stx } from '../asm/index.js';
+import { jmpImm, mov64Imm, R0, stx } from '../asm/index.js';
+import type { SourceLocation } from '../lang/index.js';
 import { SCRATCH } from './builder.js';
 import { eventHeader, outputRecord, reload, spill } from './emit.js';
 import type { ProbeCodegen } from './probe.js';
 import { EVENT } from './resources.js';
 
-/** After a call to `helper`, reports a negative result in R0 when -k asked for it; R0 is preserved. */
-export function checkHelperResult(g: ProbeCodegen, helper: string): void {
-  if (!g.options.helperErrors) return;
+/** Helpers whose failures bpftrace reports without -k (its default warning level). */
+const CHECKED_BY_DEFAULT = new Set(['map_update_elem', 'map_delete_elem']);
+
+/** Registers the call site of `helper` (the expression at `at`, else the current statement). */
+function site(g: ProbeCodegen, helper: string, at?: SourceLocation): number {
+  const loc = at ?? g.b.locs.at(-1)?.loc;
+  return g.res.addHelperError({
+    helper,
+    ...(loc ? { loc: { file: loc.file, line: loc.line, column: loc.column, ...(loc.endColumn !== undefined && (loc.endLine ?? loc.line) === loc.line ? { endColumn: loc.endColumn } : {}) } } : {}),
+  });
+}
+
+/** Sends a helper_error record for site `id` with the result in R0. */
+function sendHelperError(g: ProbeCodegen, id: number): void {
   const b = g.b;
-  const loc = b.locs.at(-1)?.loc;
-  const id = g.res.addHelperError({ helper, ...(loc ? { loc: { file: loc.file, line: loc.line, column: loc.column } } : {}) });
-  const ok = b.newLabel('helper_ok');
-  b.emit(jmpImm('jsge', R0, 0, ok));
-  const rc = spill(b);
   const rec = b.allocScratch(16);
   b.emit(stx(8, SCRATCH, rec + 8, R0));
   eventHeader(b, rec, EVENT.helper_error, id);
   outputRecord(b, rec, 16);
+}
+
+/** After a call to `helper`, reports a negative result in R0 (always for map updates and deletes, else under -k); R0 is preserved. */
+export function checkHelperResult(g: ProbeCodegen, helper: string, at?: SourceLocation): void {
+  if (!g.options.helperErrors && !CHECKED_BY_DEFAULT.has(helper)) return;
+  const b = g.b;
+  const id = site(g, helper, at);
+  const ok = b.newLabel('helper_ok');
+  b.emit(jmpImm('jsge', R0, 0, ok));
+  const rc = spill(b);
+  sendHelperError(g, id);
   reload(b, rc, R0);
   b.mark(ok);
+}
+
+/**
+ * -k: on the path where a map lookup found no element, reports it as bpftrace does (map_lookup_elem with
+ * return code 0, since the helper returns NULL rather than an error). R0 is 0 afterwards.
+ */
+export function reportLookupMiss(g: ProbeCodegen, at: SourceLocation): void {
+  if (!g.options.helperErrors) return;
+  const id = site(g, 'map_lookup_elem', at);
+  g.b.emit(mov64Imm(R0, 0));
+  sendHelperError(g, id);
+  g.b.emit(mov64Imm(R0, 0));
 }

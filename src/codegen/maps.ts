@@ -12,11 +12,11 @@
 import {
   alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R7, R10, type Reg, st, stx,
 } from '../asm/index.js';
-import type { Call, CompoundOp, Expr, MapRef } from '../lang/index.js';
+import type { Call, CompoundOp, Expr, MapRef, SourceLocation } from '../lang/index.js';
 import { isScalar, sizeOf } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
 import { copyScratch, reload, scratchPtr, spill, zeroScratch } from './emit.js';
-import { checkHelperResult } from './helper-errors.js';
+import { checkHelperResult, reportLookupMiss } from './helper-errors.js';
 import type { ProbeCodegen } from './probe.js';
 import type { ScriptMap } from './resources.js';
 
@@ -78,6 +78,7 @@ export function mapRead(g: ProbeCodegen, m: MapRef, dst: number | null): void {
   if (dst === null) {
     b.emit(ldx(8, R0, R0, 0), ja(end));
     b.mark(absent);
+    reportLookupMiss(g, m.loc);
     b.emit(mov64Imm(R0, 0));
   } else {
     const size = sizeOf(sm.value);
@@ -85,6 +86,7 @@ export function mapRead(g: ProbeCodegen, m: MapRef, dst: number | null): void {
     scratchPtr(b, R1, dst);
     b.emit(mov64Imm(R2, size), mov64Reg(R3, R7), call('probe_read_kernel'), ja(end));
     b.mark(absent);
+    reportLookupMiss(g, m.loc);
     zeroScratch(b, dst, size);
   }
   b.mark(end);
@@ -277,13 +279,14 @@ function linearBucket(g: ProbeCodegen, l: { min: number; max: number; step: numb
   b.mark(done);
 }
 
-/** `delete(@m[k])` / `delete(@m, k)`. */
-export function mapDelete(g: ProbeCodegen, m: MapRef): void {
+/** `delete(@m[k])` / `delete(@m, k)`; `at` is the call, where a missing element is reported. */
+export function mapDelete(g: ProbeCodegen, m: MapRef, at?: SourceLocation): void {
   const sm = g.res.map(m.name);
   const keyOff = buildKey(g, m, sm);
   g.b.emit(ldMapFd(R1, sm.bpfName));
   scratchPtr(g.b, R2, keyOff);
   g.b.emit(call('map_delete_elem'));
+  checkHelperResult(g, 'map_delete_elem', at);
 }
 
 /** `has_key(@m, k)`: R0 = 1 when present. */

@@ -126,7 +126,8 @@ export interface JoinEvent {
 /** A helper call checked under -k (see helper-errors.ts): what was called, and where in the script. */
 export interface HelperErrorSite {
   helper: string;
-  loc?: { file: string; line: number; column: number };
+  /** `endColumn`: one past the last character of the call or map access, when on one line. */
+  loc?: { file: string; line: number; column: number; endColumn?: number };
 }
 
 /** What each generated program is for. */

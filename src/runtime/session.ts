@@ -37,7 +37,7 @@ export type SessionEvent =
   /** The line of a join() call. */
   | { type: 'join'; text: string }
   /** A failed helper call other than a user read (-k): the helper, its negative result and the script location. */
-  | { type: 'helper-error'; helper: string; retcode: number; loc?: { file: string; line: number; column: number } };
+  | { type: 'helper-error'; helper: string; retcode: number; loc?: { file: string; line: number; column: number; endColumn?: number } };
 
 /** Session options. */
 export interface SessionOptions {

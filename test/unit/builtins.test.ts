@@ -212,9 +212,20 @@ describe('builtins: -k warnings', () => {
   it('a full map, as bpftrace words it', () => {
     assert.equal(
       helperWarning('map_update_elem', -7, { file: 'stdin', line: 1, column: 40 }),
-      "stdin:1:40: WARNING: Map full; can't update element. Try increasing max_map_keys config\n" +
+      "stdin:1:40: WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`\n" +
         'Additional Info - helper: map_update_elem, retcode: -7\n',
     );
+  });
+  it('quotes the script line and underlines the call, as bpftrace 0.26', () => {
+    const source = 'begin { @x = 1; }\ni:ms:100 { @[1] = 1; delete(@, 2); exit(); }';
+    assert.equal(
+      helperWarning('map_delete_elem', -2, { file: 'stdin', line: 2, column: 22, endColumn: 34 }, source),
+      "stdin:2:22-34: WARNING: Can't delete map element because it does not exist.\n" +
+        'Additional Info - helper: map_delete_elem, retcode: -2\n' +
+        'i:ms:100 { @[1] = 1; delete(@, 2); exit(); }\n' +
+        '                     ~~~~~~~~~~~~\n',
+    );
+    assert.match(helperWarning('map_lookup_elem', 0), /^WARNING: Can't lookup map element because it does not exist\.\nAdditional Info - helper: map_lookup_elem, retcode: 0\n$/);
   });
   it('other failures name the errno', () => {
     assert.equal(helperWarning('get_stackid', -17), 'WARNING: File exists\nAdditional Info - helper: get_stackid, retcode: -17\n');
