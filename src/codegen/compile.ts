@@ -8,6 +8,7 @@ import type { CollectionSpec, ProgramKind, ProgramSpec } from '../loader/index.j
 import { type ResolvedProbe, resolveProbes } from '../passes/probes.js';
 import { readConfig, type ScriptConfig } from '../passes/config.js';
 import { checkMapDecls } from '../passes/map-decls.js';
+import { unusedNamedParams } from '../passes/cli-opts.js';
 import { type TypedProgram, typecheck } from '../passes/typecheck.js';
 import type { KernelInfo } from '../types/kernel-info.js';
 import { CodegenError } from './builder.js';
@@ -17,6 +18,7 @@ import { funcInfoBtf } from './func-info.js';
 import { DROPS_MAP, EVENTS_MAP, EVENTS_RING_SIZE, GLOBALS_ENTRIES, GLOBALS_MAP, SCRATCH_MAP } from './emit.js';
 import { type CodegenOptions, ProbeCodegen, type UserReadHook } from './probe.js';
 import type { Resources } from './resources.js';
+import { SCRATCH_BUSY_MAP, SCRATCH_SLOTS } from './scratch-slots.js';
 import { SLEEP_SCRATCH_ENTRIES, SLEEP_SCRATCH_MAP } from './sleepable.js';
 import { WQ_CTL_MAP, wqDeferredPrograms, wqExitProbe } from './wq-deferred.js';
 import { BtfBuilder } from '../btf/index.js';
@@ -38,6 +40,8 @@ export interface CompileOptions {
   command?: boolean;
   /** -k: report failed helper calls (map updates, stack collection) at run time. */
   helperErrors?: boolean;
+  /** Named program parameters (`--name=value` on the command line), read by getopt(). */
+  named?: ReadonlyMap<string, string>;
 }
 
 /** A compiled script: what to load, and how to read what it produces. */
@@ -109,14 +113,20 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     return { ok: false, diagnostics: diags };
   }
   const params = o.params ?? [];
-  const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params, ...(o.floor ? { floor: o.floor } : {}), ...(o.command ? { command: true } : {}) });
+  const named = o.named ?? new Map<string, string>();
+  const unused = unusedNamedParams(parsed.program, named);
+  if (unused.length) {
+    diags.error(null, `Unexpected command line options: ${unused.join(', ')}`);
+    return { ok: false, diagnostics: diags };
+  }
+  const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params, named, ...(o.floor ? { floor: o.floor } : {}), ...(o.command ? { command: true } : {}) });
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   const declared = checkMapDecls(parsed.program, typed.maps, diags);
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   try {
     const res = new ResourceCollector(typed, maxMapKeys, declared);
     const options: CodegenOptions = {
-      ncpus: kernel.ncpus, params, ...(o.userRead ? { userRead: o.userRead } : {}), ...(o.helperErrors ? { helperErrors: true } : {}),
+      ncpus: kernel.ncpus, params, named, ...(o.userRead ? { userRead: o.userRead } : {}), ...(o.helperErrors ? { helperErrors: true } : {}),
       ...(kernel.bpfLoop ? { bpfLoop: () => kernel.bpfLoop!() } : {}), ...(kernel.mayGoto ? { mayGoto: () => kernel.mayGoto!() } : {}),
       ...(callsExit(parsed.program) ? { exitFlag: true } : {}),
     };
@@ -167,7 +177,8 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
         ...[...res.maps.values()].map((m) => ({ name: m.bpfName, kind: m.kind, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries })),
         { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: EVENTS_RING_SIZE },
         { name: DROPS_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 },
-        { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: Math.ceil(scratch / 8) * 8, maxEntries: 1 },
+        { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: Math.ceil(scratch / 8) * 8, maxEntries: SCRATCH_SLOTS },
+        { name: SCRATCH_BUSY_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8 * SCRATCH_SLOTS, maxEntries: 1 },
         { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: 8, maxEntries: GLOBALS_ENTRIES },
         ...(sleepScratch ? [{ name: SLEEP_SCRATCH_MAP, kind: 'hash' as const, keySize: 8, valueSize: Math.ceil(scratch / 8) * 8, maxEntries: SLEEP_SCRATCH_ENTRIES }] : []),
         // 4096 stacks of each depth, as bpftrace's default; the kernel rejects deeper than perf_event_max_stack.

@@ -23,6 +23,8 @@ import { genForMap } from './for-map.js';
 import { genForRange } from './for-range.js';
 import { mapAssign, mapRead, mapUpdateOp } from './maps.js';
 import type { ResourceCollector } from './collect.js';
+import { claimScratch, releaseScratch } from './scratch-slots.js';
+import { assignWithStatus } from './user-reads.js';
 import { enterPrivateScratch, leavePrivateScratch, privateScratchKey, sleepingUserRead } from './sleepable.js';
 
 /** Where a record or pointed-to value lives. */
@@ -46,6 +48,8 @@ export interface CodegenOptions {
   bpfLoop?: () => boolean;
   /** Whether the kernel accepts may_goto (6.9), which bounds while loops for the verifier; absent: not used. */
   mayGoto?: () => boolean;
+  /** Named program parameters (`--name=value`), the values of getopt() calls. */
+  named?: ReadonlyMap<string, string>;
   /** The script calls exit(): probes other than begin/end return at once once the exiting flag is set. */
   exitFlag?: boolean;
 }
@@ -122,11 +126,16 @@ export class ProbeCodegen {
       b.emit(jmpImm('jne', R0, 0, done));
     }
     const own = this.options.sleepable ? privateScratchKey(this) : null;
-    // R9 = &scratch[0] (per-CPU): the verifier needs the NULL check once.
-    const key = b.allocStack(8);
-    b.emit(st(4, R10, key, 0), ldMapFd(R1, SCRATCH_MAP), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_lookup_elem'),
-      jmpImm('jeq', R0, 0, this.exitLabel), mov64Reg(SCRATCH, R0));
-    if (own !== null) enterPrivateScratch(this, own);
+    // R9 = this run's scratch buffer: a per-CPU slot of its own (scratch-slots.ts), or for a sleepable program
+    // its thread's buffer, created from slot 0's bytes. The verifier needs the NULL check once.
+    let held: number | null = null;
+    if (own === null) held = claimScratch(this, done);
+    else {
+      const key = b.allocStack(8);
+      b.emit(st(4, R10, key, 0), ldMapFd(R1, SCRATCH_MAP), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_lookup_elem'),
+        jmpImm('jeq', R0, 0, this.exitLabel), mov64Reg(SCRATCH, R0));
+      enterPrivateScratch(this, own);
+    }
     if (this.ast.predicate) {
       b.noteLoc(this.ast.predicate.loc);
       this.scalar(this.ast.predicate);
@@ -135,6 +144,7 @@ export class ProbeCodegen {
     this.stmt(this.ast.body);
     b.mark(this.exitLabel);
     if (own !== null) leavePrivateScratch(this, own);
+    if (held !== null) releaseScratch(this, held);
     b.mark(done);
     b.emit(mov64Imm(R0, 0), exit());
     b.finish();
@@ -185,7 +195,8 @@ export class ProbeCodegen {
           b.emit(stx(8, R10, v.slot, R0));
         } else {
           zeroScratch(b, v.scratch!, sizeOf(vt));
-          this.into(value, v.scratch!);
+          // A str()/buf() of user memory keeps its status beside the variable (user-reads.ts).
+          assignWithStatus(this, s.target.name, value, (status) => this.into(value, v.scratch!, status));
         }
         return;
       }
