@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help, Option } from 'commander';
 import { CliError, reportError } from './errors.js';
-import { checkPidExists, parsePid } from './options.js';
+import { checkPidExists, parsePid, splitNamedParams } from './options.js';
 
 function packageVersion(): string {
   try {
@@ -33,6 +33,11 @@ interface TopOptions {
   exact?: boolean;
   deferredReads: boolean;
 }
+
+/** siesta's long options spelled without a dash inside (the rest cannot look like a named parameter). */
+const OWN_LONG_OPTIONS: ReadonlySet<string> = new Set(['verbose', 'unsafe', 'reads', 'exact', 'info', 'version', 'help']);
+/** Options whose value is the next argument (which may itself start with `--`). */
+const OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['-e', '-c', '-p', '-f', '-o', '--reads']);
 
 /** Runs siesta with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -71,7 +76,9 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let verbose = false;
   try {
-    program.parse(argv, { from: 'user' });
+    // getopt()'s `--name=value` parameters are not siesta options: take them out before commander sees them.
+    const { rest, named } = splitNamedParams(argv, OWN_LONG_OPTIONS, OPTIONS_WITH_VALUE);
+    program.parse(rest, { from: 'user' });
     const opts = program.opts<TopOptions>();
     verbose = opts.verbose ?? false;
     const args = program.args;
@@ -106,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       marks: opts.marks,
       exact: opts.exact ?? false,
       deferredReads: opts.deferredReads,
+      ...(named.size ? { named } : {}),
     });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;

@@ -20,3 +20,24 @@ export function parsePid(text: string): number {
 export function checkPidExists(pid: number, procRoot = '/proc'): void {
   if (!existsSync(`${procRoot}/${pid}`)) throw new CliError(`No such process: ${pid}`, 1, 'bpftrace');
 }
+
+/**
+ * Splits bpftrace's named program parameters (`--name` or `--name=value`, read by getopt()) out of the
+ * command line, wherever they are (before or after `--`). siesta's own long options (`known`) and the values
+ * of options that take one (`takesValue`, e.g. the program after `-e`) stay. A bare `--name` is "true".
+ */
+export function splitNamedParams(argv: readonly string[], known: ReadonlySet<string>, takesValue: ReadonlySet<string>): { rest: string[]; named: Map<string, string> } {
+  const rest: string[] = [];
+  const named = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/s.exec(a);
+    if (m && !known.has(m[1]!)) {
+      named.set(m[1]!, m[2] ?? 'true');
+      continue;
+    }
+    rest.push(a);
+    if (takesValue.has(a) && i + 1 < argv.length) rest.push(argv[++i]!);
+  }
+  return { rest, named };
+}

@@ -37,6 +37,8 @@ export interface RunOptions {
   exact: boolean;
   /** Read what the syscall-exit re-read cannot recover later with a bpf_wq, where the kernel can (default true). */
   deferredReads: boolean;
+  /** Named program parameters (`--name=value`), read by getopt(). */
+  named?: ReadonlyMap<string, string>;
 }
 
 /** Splits a -c command line into words (quotes group words; no other shell syntax). */
@@ -52,7 +54,7 @@ export async function runScript(o: RunOptions): Promise<number> {
   const source = o.program ?? readSource(o.file!);
   const file = o.program !== undefined ? 'stdin' : o.file!;
   const kernel = hostKernelInfo();
-  const own = { command: o.command !== undefined, helperErrors: o.warnHelperErrors };
+  const own = { command: o.command !== undefined, helperErrors: o.warnHelperErrors, ...(o.named ? { named: o.named } : {}) };
   let result = compile(source, kernel, { file, params: o.params, floor: o.floor, ...own });
   // Only scripts whose records may wait for a syscall's exit defer reads: probe the kernel for those alone.
   if (result.ok && result.script.resources.deferred.length && o.deferredReads && deferredReadSupport().ok) {

@@ -4,6 +4,7 @@
  */
 import { alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, st, stx } from '../asm/index.js';
 import type { Call, Expr } from '../lang/index.js';
+import { getoptValue } from '../passes/cli-opts.js';
 import { constantInt } from '../passes/typecheck-calls.js';
 import { int, isScalar, sizeOf, type Type } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
@@ -156,6 +157,17 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
       const rec = b.allocScratch(8);
       eventHeader(b, rec, c.name === 'clear' ? EVENT.clear_map : EVENT.zero_map, idx);
       outputRecord(b, rec, 8);
+      return;
+    }
+    case 'getopt': {
+      // A constant: the command line is known when the script compiles (passes/cli-opts.ts).
+      const v = getoptValue(c, g.options.named ?? new Map());
+      if (v.kind === 'int') g.constant(v.value);
+      else if (v.kind === 'string' && dst !== null) {
+        const bytes = new Uint8Array(sizeOf(g.type(c)));
+        bytes.set(new TextEncoder().encode(v.text).subarray(0, bytes.length - 1));
+        g.storeBytes(dst, bytes);
+      } else throw new CodegenError('getopt() without a value');
       return;
     }
     case 'exit': {

@@ -8,6 +8,7 @@ import { checkPrintfArgs, parsePrintfFormat, type PrintfArgType } from '../outpu
 import {
   bool, DEFAULT_STACK_LIMIT, isIntegral, none, s64, type StackMode, string, type Type, typeName, u64, unknown,
 } from '../types/types.js';
+import { getoptValue } from './cli-opts.js';
 import { positionalValue } from './positional.js';
 import type { CheckContext } from './typecheck.js';
 
@@ -294,6 +295,15 @@ const CHECKERS: Record<string, Checker> = {
     } else if (t.kind === 'pointer' && t.space === 'user') ctx.userRead(c.loc, 'join()');
     if (c.args[1]) literalString(c.args[1], c, ctx, 'separator');
     return none;
+  },
+  getopt(c, ctx) {
+    if (!arity(c, ctx, 1, 2)) return unknown;
+    const v = getoptValue(c, ctx.options.named ?? new Map());
+    if (v.kind === 'error') {
+      ctx.diags.error(v.onArg !== undefined ? c.args[v.onArg]!.loc : c.loc, v.message);
+      return unknown;
+    }
+    return v.kind === 'int' ? s64 : string(new TextEncoder().encode(v.text).length + 1);
   },
   strerror(c, ctx) {
     if (!arity(c, ctx, 1)) return unknown;

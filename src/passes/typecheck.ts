@@ -55,6 +55,8 @@ export interface TypeOptions {
   floor?: 'any' | 'recovered' | 'exact';
   /** A command is started for the script (-c): `cpid` has a value. */
   command?: boolean;
+  /** Named program parameters (`--name=value`), read by getopt(). */
+  named?: ReadonlyMap<string, string>;
 }
 
 /** Probe kinds in which a program may sleep, i.e. where user memory can be read reliably. */
