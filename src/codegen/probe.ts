@@ -556,6 +556,9 @@ export class ProbeCodegen {
       case 'curtask':
         b.emit(call('get_current_task'));
         return;
+      case 'ctx':
+        b.emit(mov64Reg(R0, CTX));
+        return;
       case 'retval':
         b.emit(ldx(8, R0, CTX, PT_REGS_RC));
         return;

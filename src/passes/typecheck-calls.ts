@@ -6,7 +6,7 @@
 import type { Call, Expr } from '../lang/index.js';
 import { checkPrintfArgs, parsePrintfFormat, type PrintfArgType } from '../output/index.js';
 import {
-  bool, DEFAULT_STACK_LIMIT, isIntegral, none, s64, type StackMode, string, type Type, typeName, u64, unknown,
+  bool, DEFAULT_STACK_LIMIT, isIntegral, none, s64, type StackMode, string, type Type, typeName, u64, u8, unknown,
 } from '../types/types.js';
 import { getoptValue } from './cli-opts.js';
 import { positionalValue } from './positional.js';
@@ -191,10 +191,11 @@ const CHECKERS: Record<string, Checker> = {
   clear: mapOnly,
   zero: mapOnly,
   has_key(c, ctx) {
-    if (!arity(c, ctx, 2) || c.args[0]!.kind !== 'Map') return bool;
+    // bpftrace 0.26 types it uint8, not bool: `@b[has_key(@a, 1)]` prints `@b[1]`, print() shows 1 or 0.
+    if (!arity(c, ctx, 2) || c.args[0]!.kind !== 'Map') return u8;
     ctx.mapType(c.args[0]!, true);
     ctx.expr(c.args[1]!);
-    return bool;
+    return u8;
   },
   len(c, ctx) {
     if (!arity(c, ctx, 1)) return s64;

@@ -474,6 +474,9 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       case 'retval':
         if (p.kind !== 'uretprobe') return err(loc, `The retval builtin can only be used with 'uretprobe' probes (${p.kind} used here)`);
         return s64;
+      case 'ctx':
+        // The program's context (pt_regs, a perf event's data, a tracepoint's record): cast it to read it.
+        return pointer(u8, 'kernel');
       case 'kstack': return { kind: 'stack', user: false };
       case 'ustack': return { kind: 'stack', user: true };
       case 'cpid':
