@@ -14,7 +14,8 @@ import {
   countDirents, formatCloneArgs, formatIovecs, formatPollfds, formatPollRevents, formatRlimit, formatSigaction,
   formatSockaddr, formatStatx, formatTermios, formatTimespec, formatUtsname, formatWinsize, sockaddrLength,
 } from './structs.js';
-import { type ArgPhase, type ArgSpec, argPhase, captureSpec, type SyscallSpec } from './syscalls.js';
+import { type ArgPhase, type ArgSpec, argPhase, captureSpec, REGION_KIND, type SyscallSpec } from './syscalls.js';
+import { iovChunkFor, IOV_MAX_CAPTURED } from './program.js';
 import {
   ADDRESS_FAMILIES, ARCH_PRCTL_CODES, CLOCKS, FACCESSAT_FLAGS, FCNTL_CMDS, FD_FLAGS, formatCloneFlags, formatEnum,
   formatFdFlags, formatFutexOp, formatSignal, formatSigset, formatSockProtocol, formatSockType, formatStatxFlags,
@@ -171,16 +172,50 @@ function decodeArg(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall, 
   }
 }
 
-/** The bytes captured at entry for argument `i` (null when another argument has the input capture). */
+/** The bytes captured at entry for argument `i` (null when no input region of the call is that argument's). */
 function entryBytes(spec: SyscallSpec, i: number, call: SyscallCall): Capture | null {
-  return captureSpec(spec).inPtr === i && call.inbuf && call.inbuf.result >= 0 ? call.inbuf : null;
+  const cap = captureSpec(spec);
+  const c = cap.inPtr === i ? call.inbuf : cap.in2Ptr === i && cap.in2Kind === REGION_KIND.region ? call.inbuf2 : null;
+  return c && c.result >= 0 ? c : null;
 }
 
 /** The bytes captured at exit for argument `i` (null unless the call succeeded and they were read). */
 function exitBytes(spec: SyscallSpec, i: number, call: SyscallCall): Capture | null {
-  if (!call.exit || failed(call) || captureSpec(spec).outPtr !== i) return null;
-  const c = call.exit.outbuf;
+  if (!call.exit || failed(call)) return null;
+  const cap = captureSpec(spec);
+  const second = cap.out2Kind === REGION_KIND.fixed || cap.out2Kind === REGION_KIND.sockaddr;
+  const c = cap.outPtr === i ? call.exit.outbuf : cap.out2Ptr === i && second ? call.exit.outbuf2 : null;
   return c && c.result >= 0 ? c : null;
+}
+
+/**
+ * An iovec array with the data of each element, as strace prints readv's (at exit) and writev's (at entry):
+ * element i holds take = min(iov_len, left) bytes (left: what the call returned, or unbounded), of which the
+ * kernel program captured the first min(take, chunk) back to back in `data`.
+ */
+function iovecsWithData(b: Uint8Array, n: number, data: Capture | null | undefined, left: number, o: DecodeOptions): string {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const shown = Math.min(n, Math.floor(b.length / 16));
+  const items: string[] = [];
+  let at = 0;
+  const bytes = data && data.result >= 0 ? data.bytes : null;
+  for (let k = 0; k < shown; k++) {
+    const base = v.getBigUint64(16 * k, true);
+    const len = v.getBigUint64(16 * k + 8, true);
+    const take = Math.min(Number(len), left);
+    left -= take;
+    const got = Math.min(take, iovChunkFor(o.strsize));
+    let text: string;
+    if (k < IOV_MAX_CAPTURED && bytes && at + got <= bytes.length) {
+      text = quoteBuffer(bytes.subarray(at, at + got), take, o.strsize, o.hex);
+      at += got;
+    } else {
+      text = base === 0n ? 'NULL' : hex(base);
+    }
+    items.push(`{iov_base=${text}, iov_len=${len}}`);
+  }
+  if (shown < n) items.push('...');
+  return `[${items.join(', ')}]`;
 }
 
 type Decoded = { text: string; provenance?: Provenance } | null;
@@ -273,19 +308,30 @@ function decodeMore(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall,
     case 'futex_timeout': return futexArg(spec, i, call);
     case 'clone_flags': return { text: formatCloneFlags(v) };
     case 'clone_arg': return { text: ptr(v) };
-    case 'clone_args': return inStruct(spec, i, call, 64, formatCloneArgs);
+    case 'clone_args': {
+      const d = inStruct(spec, i, call, 64, formatCloneArgs);
+      // The child's tid the kernel stored at parent_tid (CLONE_PARENT_SETTID), read at exit: ` => {parent_tid=[N]}`.
+      const tid = call.exit && !failed(call) ? call.exit.outbuf2 : null;
+      if (!d || !tid || tid.result < 0 || tid.bytes.length < 4) return d;
+      return { ...d, text: `${d.text} => {parent_tid=[${new DataView(tid.bytes.buffer, tid.bytes.byteOffset, 4).getInt32(0, true)}]}` };
+    }
     case 'sockaddr': {
       const len = s32(arg(a.lenArg ?? i + 1));
       return inStruct(spec, i, call, Math.min(2, len), (b) => formatSockaddr(b, len));
     }
-    case 'sockaddr_out': return outStruct(spec, i, call, 2, (b) => formatSockaddr(b, sockaddrLength(b) ?? b.length));
+    case 'sockaddr_out': {
+      // The length the kernel wrote back, when captured (recvfrom); 0 means it wrote no address.
+      const written = call.exit?.addrlen;
+      if (written === 0 && v !== 0n) return { text: hex(v), provenance: 'exit' };
+      return outStruct(spec, i, call, 2, (b) => formatSockaddr(b, written ?? sockaddrLength(b) ?? b.length));
+    }
     case 'addrlen': {
       if (v === 0n) return { text: 'NULL' };
       const c = entryBytes(spec, i, call);
       if (!c || c.bytes.length < 4) return { text: hex(v), provenance: 'lost' };
       const before = new DataView(c.bytes.buffer, c.bytes.byteOffset, 4).getInt32(0, true);
       const sa = exitBytes(spec, i - 1, call);
-      const after = sa ? sockaddrLength(sa.bytes) : null;
+      const after = call.exit?.addrlen ?? (sa ? sockaddrLength(sa.bytes) : null);
       if (after === null || after === before) return { text: `[${before}]`, provenance: c.provenance };
       return { text: `[${before} => ${Math.min(after, before)}]`, provenance: c.provenance };
     }
@@ -307,7 +353,13 @@ function decodeMore(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall,
     case 'statx': return outStruct(spec, i, call, 48, formatStatx);
     case 'timespec': return inStruct(spec, i, call, 16, formatTimespec);
     case 'pollfd': return inStruct(spec, i, call, 8, (b) => formatPollfds(b, Number(BigInt.asUintN(32, arg(1)))));
-    case 'iovec': return inStruct(spec, i, call, 16, (b) => formatIovecs(b, Number(BigInt.asUintN(32, arg(2)))));
+    case 'iovec': return inStruct(spec, i, call, 16, (b) => iovecsWithData(b, Number(BigInt.asUintN(32, arg(i + 1))), call.inbuf2, Infinity, o));
+    case 'iovec_out': {
+      if (!call.exit || failed(call)) return inStruct(spec, i, call, 16, (b) => formatIovecs(b, Number(BigInt.asUintN(32, arg(i + 1)))));
+      const ret = Number(BigInt.asIntN(64, call.exit.ret));
+      return inStruct(spec, i, call, 16, (b) => iovecsWithData(b, Number(BigInt.asUintN(32, arg(i + 1))), call.exit?.outbuf2, ret, o));
+    }
+    case 'ppoll_timeout': return inStruct(spec, i, call, 16, formatTimespec);
     case 'random_buf': {
       const c = exitBytes(spec, i, call);
       if (!c || !call.exit) return { text: ptr(v), ...(call.exit && !failed(call) ? { provenance: 'lost' as const } : {}) };
@@ -401,7 +453,11 @@ function returnDetail(spec: SyscallSpec, r: bigint, call: SyscallCall): string |
     case 'ppoll': {
       const c = exitBytes(spec, 0, call);
       if (!c) return r === 0n ? '0 (Timeout)' : null;
-      return `${r}${formatPollRevents(c.bytes, Number(BigInt.asUintN(32, call.args[1] ?? 0n)))}`;
+      const revents = formatPollRevents(c.bytes, Number(BigInt.asUintN(32, call.args[1] ?? 0n)));
+      // ppoll: the time left, which the kernel wrote back into the timeout (strace: `, left {...}`).
+      const left = spec.name === 'ppoll' && r > 0n ? exitBytes(spec, 2, call) : null;
+      if (left && left.bytes.length >= 16 && revents.endsWith('])')) return `${r}${revents.slice(0, -1)}, left ${formatTimespec(left.bytes)})`;
+      return `${r}${revents}`;
     }
     default: return null;
   }

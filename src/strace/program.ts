@@ -18,18 +18,22 @@
  *    0 u32 kind (1 entry, 2 exit)   4 u32 tid   8 u32 tgid   12 u32 nr   16 u64 ktime ns
  *   24 u64 args[6]   (exit: args[0] = return value)
  *   72 s32 len0   76 s32 len1   80 s32 buflen      (bpf_probe_read_user(_str) results: bytes, or -errno)
- *   84 u32 flags   bit0/1/2: str0/str1/input buffer re-read at exit; bit3: output buffer read at exit
- *   88 str0[max(len0, 0)]   str1[max(len1, 0)]   buf[max(buflen, 0)]
+ *   84 u16 flags   bit0/1/2: str0/str1/input buffer re-read at exit; bit3: output buffer read at exit;
+ *                  bit4/5/6: the second region holds the first input re-read / output 2 / the second input
+ *                  re-read; bit7: args[5] of the exit record holds the address length recvfrom wrote back
+ *   86 s16 len2    the second region's length, or -errno
+ *   88 str0[max(len0, 0)]   str1[max(len1, 0)]   buf[max(buflen, 0)]   second[max(len2, 0)]
  *
  * So an openat entry of a 20-byte path is 109 bytes and an exit without captures 88, where a fixed layout
  * needs RECORD_HEADER + 2 * STR_SIZE + bufSize (860 with the default -s 32): the ring buffer holds 8 times
  * more calls while the consumer is behind.
  *
  * sysinfo value (CaptureSpec): u8 str0, u8 str1, u8 inPtr, u8 inLenArg, u16 inFixed, u8 outPtr, u8 outKind,
- * u16 outFixed, u16 pad (argument indexes; 0xff = none).
+ * u16 outFixed, u8 in2Ptr, u8 in2LenArg, u16 in2Fixed, u8 out2Ptr, u8 out2Kind, u16 out2Fixed, u8 in2Kind,
+ * u8 out2Off (argument indexes; 0xff = none).
  */
 import {
-  alu64Imm, alu64Reg, call, exit, ja, jmpImm, label, ldMapFd, ldx, link, mov64Imm, mov64Reg, R0, R1, R2, R3, R4,
+  alu64Imm, alu64Reg, call, exit, ja, jmpImm, jmpReg, label, ldMapFd, ldx, link, mov64Imm, mov64Reg, R0, R1, R2, R3, R4,
   R6, R7, R8, R9, R10, type Reg, st, stx, type Item,
 } from '../asm/index.js';
 import type { CollectionSpec } from '../loader/index.js';
@@ -51,7 +55,7 @@ export const KIND_GENERATE = 4;
 /** Bytes of the kernel's siginfo copied into a signal record (struct kernel_siginfo, include/linux/signal_types.h). */
 export const SIGINFO_SIZE = 48;
 /** Size of a sysinfo value. */
-export const SYSINFO_SIZE = 12;
+export const SYSINFO_SIZE = 20;
 /** execve's and execveat's numbers on x86_64: the armed command becomes traced at its execve. */
 const NR_EXECVE = 59;
 const NR_EXECVEAT = 322;
@@ -64,15 +68,36 @@ export interface TraceProgramOptions {
   follow: boolean;
   /** Capture size of buffers (read/write data, structs): a multiple of 8, at least 64. */
   bufSize: number;
+  /** Bytes of data captured per iovec element (readv/writev): a multiple of 8, 8..512; default 32. */
+  iovChunk?: number;
   /** Ring buffer size in bytes (a power of two). */
   ringSize?: number;
   /** -a: trace every process but the one with this tgid (siesta); exit records then carry the comm at 32. */
   all?: number;
 }
 
-/** The largest record for a buffer size. */
-export function recordSize(bufSize: number): number {
-  return RECORD_HEADER + 2 * STR_SIZE + bufSize;
+/** The largest record for a buffer size and iovec chunk. */
+export function recordSize(bufSize: number, chunk = DEFAULT_CHUNK): number {
+  return RECORD_HEADER + 2 * STR_SIZE + bufSize + secondRegionSize(chunk);
+}
+
+/** Bytes captured per iovec element by default (strace's default -s). */
+export const DEFAULT_CHUNK = 32;
+/** The iovec chunk for strace's -s: the string limit rounded up to 8, within 32..512. */
+export function iovChunkFor(strsize: number): number {
+  return Math.min(512, Math.max(DEFAULT_CHUNK, Math.ceil(strsize / 8) * 8));
+}
+
+/** iovec elements whose data is captured (readv/writev): the first ones, as the loop is unrolled. */
+export const IOV_MAX_CAPTURED = 8;
+
+/** Room of the second region: a sockaddr (128), or `IOV_MAX_CAPTURED` chunks of iovec data. */
+export function secondRegionSize(chunk: number): number {
+  return Math.max(128, IOV_MAX_CAPTURED * chunk);
+}
+
+function chunkOf(o: TraceProgramOptions): number {
+  return o.iovChunk ?? DEFAULT_CHUNK;
 }
 
 /**
@@ -183,7 +208,8 @@ function output(recSize: number): Item[] {
  * built in a per-CPU array value and copied out with bpf_ringbuf_output at its real length: a reservation has
  * to be a constant size, and the largest record is ten times the usual one.
  */
-function enterFull(bufSize: number, recSize: number, all?: number): Item[] {
+function enterFull(bufSize: number, recSize: number, chunk: number, all?: number): Item[] {
+  const secondSize = secondRegionSize(chunk);
   const code: Item[] = [mov64Reg(R6, R1), ...filter(true, all), ...scratchRecord()];
   code.push(
     st(4, R7, 0, KIND_ENTER),
@@ -203,6 +229,7 @@ function enterFull(bufSize: number, recSize: number, all?: number): Item[] {
     ldMapFd(R1, 'sysinfo'), mov64Reg(R2, R10), alu64Imm('add', R2, -76), call('map_lookup_elem'),
     jmpImm('jeq', R0, 0, 'save'),
     mov64Reg(R8, R0),
+    stx(8, R10, INFO_SPILL, R0),
   );
   // Strings: read now; on failure (page not resident) mark them for a re-read at exit.
   for (const [i, infoOff] of [[0, 0], [1, 1]] as const) {
@@ -222,7 +249,7 @@ function enterFull(bufSize: number, recSize: number, all?: number): Item[] {
   }
   // Input buffer: length from an argument or fixed, clamped to the buffer.
   code.push(
-    ...argPtr(R7, 24, 2, 'save', R9),
+    ...argPtr(R7, 24, 2, 'in_done', R9),
     ldx(1, R1, R8, 3),
     jmpImm('jgt', R1, 5, 'in_fixed'),
     alu64Imm('lsh', R1, 3), mov64Reg(R2, R7), alu64Reg('add', R2, R1), ldx(8, R2, R2, 24),
@@ -235,14 +262,16 @@ function enterFull(bufSize: number, recSize: number, all?: number): Item[] {
     label('in_read'),
     stx(4, R7, 80, R2),
     mov64Reg(R8, R2),
-    ...atCursor(RECORD_HEADER + 2 * STR_SIZE, 'save'), mov64Reg(R2, R8), mov64Reg(R3, R9),
+    ...atCursor(RECORD_HEADER + 2 * STR_SIZE, 'in_done'), mov64Reg(R2, R8), mov64Reg(R3, R9),
     call('probe_read_user'),
     jmpImm('jeq', R0, 0, 'in_ok'),
     stx(4, R7, 80, R0),
     ldx(4, R1, R10, -60), alu64Imm('or', R1, 4), stx(4, R10, -60, R1),
-    ja('save'),
+    ja('in_done'),
     label('in_ok'),
     ...advance(R8),
+    label('in_done'),
+    ...secondEntry(bufSize, secondSize, chunk),
     label('save'),
     ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), mov64Reg(R3, R10), alu64Imm('add', R3, -64),
     mov64Imm(R4, 0), call('map_update_elem'),
@@ -266,7 +295,8 @@ function dropCounter(): Item[] {
  * null), R9 scratch. Strings and input buffers that could not be read at entry are read again now: the kernel
  * has faulted their pages in while running the call.
  */
-function exitFull(bufSize: number, recSize: number, all?: number): Item[] {
+function exitFull(bufSize: number, recSize: number, chunk: number, all?: number): Item[] {
+  const secondSize = secondRegionSize(chunk);
   const code: Item[] = [mov64Reg(R6, R1), ...filter(false, all), ...scratchRecord()];
   code.push(
     ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_lookup_elem'),
@@ -300,7 +330,7 @@ function exitFull(bufSize: number, recSize: number, all?: number): Item[] {
       ...atCursor(RECORD_HEADER + i * STR_SIZE, skip), mov64Imm(R2, STR_SIZE),
       call('probe_read_user_str'),
       stx(4, R7, 72 + 4 * i, R0),
-      ldx(4, R1, R7, 84), alu64Imm('or', R1, 1 << i), stx(4, R7, 84, R1),
+      ldx(2, R1, R7, 84), alu64Imm('or', R1, 1 << i), stx(2, R7, 84, R1),
       ...advanceString(skip),
       label(skip),
     );
@@ -312,23 +342,23 @@ function exitFull(bufSize: number, recSize: number, all?: number): Item[] {
     jmpImm('jeq', R1, 0, 'retry_in'),
     jmpImm('jeq', R1, 2, 'out_fixed'),
     ldx(8, R2, R7, 24),
-    jmpImm('jsle', R2, 0, 'del'),
+    jmpImm('jsle', R2, 0, 'b_done'),
     ja('out_clamp'),
     label('out_fixed'),
     ldx(8, R2, R7, 24),
-    jmpImm('jslt', R2, 0, 'del'),
+    jmpImm('jslt', R2, 0, 'b_done'),
     ldx(2, R2, R6, 8),
     label('out_clamp'),
     jmpImm('jle', R2, bufSize, 'out_ptr'),
     mov64Imm(R2, bufSize),
     label('out_ptr'),
     mov64Reg(R9, R2),
-    ...argIndex(R6, 6, 'del'),
+    ...argIndex(R6, 6, 'b_done'),
     mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
-    ldx(4, R1, R7, 84), alu64Imm('or', R1, 8), stx(4, R7, 84, R1),
+    ldx(2, R1, R7, 84), alu64Imm('or', R1, 8), stx(2, R7, 84, R1),
     ja('buf_read'),
     label('retry_in'),
-    ldx(4, R1, R8, 4), jmpImm('jset', R1, 4, 'rin'), ja('del'), label('rin'),
+    ldx(4, R1, R8, 4), jmpImm('jset', R1, 4, 'rin'), ja('b_done'), label('rin'),
     ldx(1, R1, R6, 3),
     jmpImm('jgt', R1, 5, 'rin_fixed'),
     alu64Imm('lsh', R1, 3), mov64Reg(R2, R8), alu64Reg('add', R2, R1), ldx(8, R2, R2, 8),
@@ -340,24 +370,223 @@ function exitFull(bufSize: number, recSize: number, all?: number): Item[] {
     mov64Imm(R2, bufSize),
     label('rin_ptr'),
     mov64Reg(R9, R2),
-    ...argIndex(R6, 2, 'del'),
+    ...argIndex(R6, 2, 'b_done'),
     mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
-    ldx(4, R1, R7, 84), alu64Imm('or', R1, 4), stx(4, R7, 84, R1),
+    ldx(2, R1, R7, 84), alu64Imm('or', R1, 4), stx(2, R7, 84, R1),
     label('buf_read'),
     stx(4, R7, 80, R9),
-    ...atCursor(RECORD_HEADER + 2 * STR_SIZE, 'del'), mov64Reg(R2, R9),
+    ...atCursor(RECORD_HEADER + 2 * STR_SIZE, 'b_done'), mov64Reg(R2, R9),
     call('probe_read_user'),
     jmpImm('jeq', R0, 0, 'buf_ok'),
     stx(4, R7, 80, R0),
-    ja('del'),
+    ja('b_done'),
     label('buf_ok'),
     ...advance(R9),
+    label('b_done'),
+    ...secondExit(bufSize, secondSize, chunk),
     label('del'),
     ldMapFd(R1, 'inflight'), mov64Reg(R2, R10), alu64Imm('add', R2, -72), call('map_delete_elem'),
     label('submit'),
     ...output(recSize),
   );
   return code;
+}
+
+/** Stack slots of the second region: the spilled sysinfo pointer (entry) and the iovec gather's state. */
+const INFO_SPILL = -96;
+const IOV_PTR = -104;
+const IOV_COUNT = -112;
+const IOV_LEFT = -120;
+const IOV_TMP = -136;
+const IOV_TOTAL = -144;
+
+/** Second-region kinds (sysinfo in2Kind/out2Kind): see encodeCaptureSpec. */
+const REGION = 1;
+// 2 (FIXED, `out2Fixed` bytes at the argument) is the default branch of secondExit.
+const DEREF = 3;
+const GATHER = 4;
+const SOCKADDR = 5;
+
+/**
+ * Copies iovec data into the record: for each of the first IOV_MAX_CAPTURED elements of the array at
+ * [IOV_PTR] (count at [IOV_COUNT]), take = min(iov_len, left); left -= take; then min(take, chunk) bytes are
+ * read at the cursor. `left` starts as the return value (readv: the bytes the kernel wrote) or unbounded
+ * (writev). The total lands in len2 (offset 86); a failed read ends the loop. R7 = record.
+ */
+function gather(p: string, base: number, secondSize: number, chunk: number, onFail: Item[] = []): Item[] {
+  const done = `${p}_gdone`;
+  const fail = `${p}_gfail`;
+  const out: Item[] = [st(8, R10, IOV_TOTAL, 0)];
+  for (let i = 0; i < IOV_MAX_CAPTURED; i++) {
+    const next = `${p}_g${i}_next`;
+    out.push(
+      ldx(8, R1, R10, IOV_COUNT), jmpImm('jle', R1, i, done),
+      mov64Reg(R1, R10), alu64Imm('add', R1, IOV_TMP), mov64Imm(R2, 16),
+      ldx(8, R3, R10, IOV_PTR), alu64Imm('add', R3, 16 * i),
+      call('probe_read_user'),
+      jmpImm('jne', R0, 0, fail),
+      ldx(8, R9, R10, IOV_TMP + 8),
+      ldx(8, R1, R10, IOV_LEFT),
+      jmpReg('jle', R9, R1, `${p}_g${i}_a`), mov64Reg(R9, R1), label(`${p}_g${i}_a`),
+      alu64Reg('sub', R1, R9), stx(8, R10, IOV_LEFT, R1),
+      jmpImm('jle', R9, chunk, `${p}_g${i}_b`), mov64Imm(R9, chunk), label(`${p}_g${i}_b`),
+      jmpImm('jeq', R9, 0, next),
+      ...atCursor(base + secondSize - chunk, done), mov64Reg(R2, R9), ldx(8, R3, R10, IOV_TMP),
+      call('probe_read_user'),
+      jmpImm('jne', R0, 0, fail),
+      ...advance(R9),
+      ldx(8, R1, R10, IOV_TOTAL), alu64Reg('add', R1, R9), stx(8, R10, IOV_TOTAL, R1),
+      label(next),
+    );
+  }
+  out.push(ja(done), label(fail), ...onFail, label(done), ldx(8, R1, R10, IOV_TOTAL), stx(2, R7, 86, R1));
+  return out;
+}
+
+/**
+ * Entry, second region (sysinfo in2*): a struct whose length is an argument or fixed (sendto's address,
+ * ppoll's timeout), or writev's iovec data. R7 record; R8 is reloaded with the sysinfo value.
+ */
+function secondEntry(bufSize: number, secondSize: number, chunk: number): Item[] {
+  const base = RECORD_HEADER + 2 * STR_SIZE + bufSize;
+  return [
+    ldx(8, R8, R10, INFO_SPILL),
+    ldx(1, R1, R8, 18),
+    jmpImm('jeq', R1, GATHER, 'c_in_gather'),
+    jmpImm('jne', R1, REGION, 'c_in_done'),
+    ...argPtr(R7, 24, 10, 'c_in_done', R9),
+    ldx(1, R1, R8, 11),
+    jmpImm('jgt', R1, 5, 'c_in_fixed'),
+    alu64Imm('lsh', R1, 3), mov64Reg(R2, R7), alu64Reg('add', R2, R1), ldx(8, R2, R2, 24),
+    ja('c_in_clamp'),
+    label('c_in_fixed'),
+    ldx(2, R2, R8, 12),
+    label('c_in_clamp'),
+    jmpImm('jle', R2, secondSize, 'c_in_read'),
+    mov64Imm(R2, secondSize),
+    label('c_in_read'),
+    jmpImm('jeq', R2, 0, 'c_in_done'),
+    mov64Reg(R8, R2),
+    ...atCursor(base, 'c_in_done'), mov64Reg(R2, R8), mov64Reg(R3, R9),
+    call('probe_read_user'),
+    jmpImm('jeq', R0, 0, 'c_in_ok'),
+    stx(2, R7, 86, R0),
+    ja('c_in_done'),
+    label('c_in_ok'),
+    stx(2, R7, 86, R8),
+    ...advance(R8),
+    ja('c_in_done'),
+    label('c_in_gather'),
+    ...argPtr(R7, 24, 10, 'c_in_done', R9),
+    stx(8, R10, IOV_PTR, R9),
+    ldx(1, R1, R8, 11), jmpImm('jgt', R1, 5, 'c_in_done'),
+    alu64Imm('lsh', R1, 3), mov64Reg(R2, R7), alu64Reg('add', R2, R1), ldx(8, R2, R2, 24),
+    stx(8, R10, IOV_COUNT, R2),
+    mov64Imm(R1, 0x7fffffff), stx(8, R10, IOV_LEFT, R1),
+    // A failed read (the data's page not resident yet) is retried at exit: the kernel has read it by then.
+    ...gather('c_in', base, secondSize, chunk, [ldx(4, R1, R10, -60), alu64Imm('or', R1, 8), stx(4, R10, -60, R1)]),
+    label('c_in_done'),
+  ];
+}
+
+/**
+ * Exit, second region (sysinfo out2*), after a successful call: a struct at an argument (recvfrom's address,
+ * ppoll's remaining time), a value behind a pointer inside an argument's struct (clone3's parent_tid), or
+ * readv's iovec data. Without one, and when slot B held the output, the first input region is re-read here
+ * if its entry read failed (rt_sigprocmask's and rt_sigaction's input set). R6 sysinfo, R7 record, R8 inflight.
+ * writev's data, when its entry read failed, is read again. Flags: bit4 = the second region is the first input
+ * re-read, bit5 = it is output 2, bit6 = it is the second input (iovec data) re-read.
+ */
+function secondExit(bufSize: number, secondSize: number, chunk: number): Item[] {
+  const base = RECORD_HEADER + 2 * STR_SIZE + bufSize;
+  const clamp = (lbl: string): Item[] => [jmpImm('jle', R9, secondSize, lbl), mov64Imm(R9, secondSize), label(lbl)];
+  const flag = (bit: number): Item[] => [ldx(2, R1, R7, 84), alu64Imm('or', R1, bit), stx(2, R7, 84, R1)];
+  return [
+    ldx(1, R1, R6, 15),
+    jmpImm('jeq', R1, 0, 'c_retry'),
+    ldx(8, R2, R7, 24),
+    jmpImm('jslt', R2, 0, 'c_done'),
+    jmpImm('jeq', R1, GATHER, 'c_gather'),
+    jmpImm('jeq', R1, DEREF, 'c_deref'),
+    jmpImm('jeq', R1, SOCKADDR, 'c_sockaddr'),
+    ...argIndex(R6, 14, 'c_done'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
+    ldx(2, R9, R6, 16), ...clamp('c_fixed_ok'),
+    ...flag(32),
+    ja('c_read'),
+    // recvfrom: the address length the kernel wrote back (exit record's args[5], unused otherwise), then as
+    // many bytes of the address (none when it is 0: the kernel did not write the address).
+    label('c_sockaddr'),
+    ...argIndex(R6, 11, 'c_done'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
+    jmpImm('jeq', R3, 0, 'c_done'),
+    mov64Reg(R1, R10), alu64Imm('add', R1, IOV_TMP), mov64Imm(R2, 4), call('probe_read_user'),
+    jmpImm('jne', R0, 0, 'c_done'),
+    ldx(4, R9, R10, IOV_TMP), stx(8, R7, 64, R9),
+    ...argIndex(R6, 14, 'c_done'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
+    ldx(2, R1, R6, 16), jmpReg('jle', R9, R1, 'c_sa_len'), mov64Reg(R9, R1), label('c_sa_len'),
+    ...clamp('c_sa_ok'),
+    ...flag(32 | 128),
+    ja('c_read'),
+    label('c_deref'),
+    ...argIndex(R6, 14, 'c_done'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
+    ldx(1, R1, R6, 19), alu64Reg('add', R3, R1),
+    mov64Reg(R1, R10), alu64Imm('add', R1, IOV_TMP), mov64Imm(R2, 8), call('probe_read_user'),
+    jmpImm('jne', R0, 0, 'c_done'),
+    ldx(8, R3, R10, IOV_TMP),
+    jmpImm('jeq', R3, 0, 'c_done'),
+    ldx(2, R9, R6, 16), ...clamp('c_deref_ok'),
+    ...flag(32),
+    ja('c_read'),
+    label('c_retry'),
+    ldx(1, R1, R6, 18), jmpImm('jne', R1, GATHER, 'c_retry_in'),
+    ldx(4, R1, R8, 4), jmpImm('jset', R1, 8, 'c_regather'), ja('c_done'),
+    label('c_regather'),
+    ...argIndex(R6, 10, 'c_done'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8), stx(8, R10, IOV_PTR, R3),
+    ...argIndex(R6, 11, 'c_done'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8), stx(8, R10, IOV_COUNT, R3),
+    mov64Imm(R1, 0x7fffffff), stx(8, R10, IOV_LEFT, R1),
+    ...flag(64),
+    ...gather('c_re', base, secondSize, chunk),
+    ja('c_done'),
+    label('c_retry_in'),
+    ldx(1, R1, R6, 7), jmpImm('jeq', R1, 0, 'c_done'),
+    ldx(4, R1, R8, 4), jmpImm('jset', R1, 4, 'c_rin'), ja('c_done'), label('c_rin'),
+    ldx(1, R1, R6, 3),
+    jmpImm('jgt', R1, 5, 'c_rin_fixed'),
+    alu64Imm('lsh', R1, 3), mov64Reg(R2, R8), alu64Reg('add', R2, R1), ldx(8, R9, R2, 8),
+    ja('c_rin_clamp'),
+    label('c_rin_fixed'),
+    ldx(2, R9, R6, 4),
+    label('c_rin_clamp'),
+    ...clamp('c_rin_ok'),
+    ...argIndex(R6, 2, 'c_done'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
+    ...flag(16),
+    label('c_read'),
+    jmpImm('jeq', R9, 0, 'c_done'),
+    ...atCursor(base, 'c_done'), mov64Reg(R2, R9),
+    call('probe_read_user'),
+    jmpImm('jeq', R0, 0, 'c_ok'),
+    stx(2, R7, 86, R0),
+    ja('c_done'),
+    label('c_ok'),
+    stx(2, R7, 86, R9),
+    ...advance(R9),
+    ja('c_done'),
+    label('c_gather'),
+    ...argIndex(R6, 14, 'c_done'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8), stx(8, R10, IOV_PTR, R3),
+    ...argIndex(R6, 11, 'c_done'),
+    mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8), stx(8, R10, IOV_COUNT, R3),
+    ldx(8, R2, R7, 24), stx(8, R10, IOV_LEFT, R2),
+    ...flag(32),
+    ...gather('c_out', base, secondSize, chunk),
+    label('c_done'),
+  ];
 }
 
 /** `r1 = sysinfo[infoOff] * 8`, jumping to `skip` when the index is not an argument (0xff). */
@@ -495,7 +724,7 @@ function generateProgram(): Item[] {
 
 /** The collection of `siesta trace` for `o`: programs `sys_enter`, `sys_exit`, `signal` (not with -c) and (with -f) `fork`. */
 export function traceCollection(o: TraceProgramOptions): CollectionSpec {
-  const rec = recordSize(o.bufSize);
+  const rec = recordSize(o.bufSize, chunkOf(o));
   const maps: CollectionSpec['maps'] = [
     { name: 'pids', kind: 'hash', keySize: 4, valueSize: 4, maxEntries: 8192 },
   ];
@@ -518,8 +747,8 @@ export function traceCollection(o: TraceProgramOptions): CollectionSpec {
       { name: 'scratch', kind: 'percpu_array', keySize: 4, valueSize: rec, maxEntries: 1 },
     );
     programs.push(
-      { name: 'sys_enter', kind: 'tracepoint', code: link(enterFull(o.bufSize, rec, o.all), 'sys_enter'), license: 'GPL' },
-      { name: 'sys_exit', kind: 'tracepoint', code: link(exitFull(o.bufSize, rec, o.all), 'sys_exit'), license: 'GPL' },
+      { name: 'sys_enter', kind: 'tracepoint', code: link(enterFull(o.bufSize, rec, chunkOf(o), o.all), 'sys_enter'), license: 'GPL' },
+      { name: 'sys_exit', kind: 'tracepoint', code: link(exitFull(o.bufSize, rec, chunkOf(o), o.all), 'sys_exit'), license: 'GPL' },
     );
   }
   if (!o.summary) {
@@ -545,5 +774,13 @@ export function encodeCaptureSpec(c: CaptureSpec): Uint8Array {
   out[6] = c.outPtr;
   out[7] = c.outKind;
   v.setUint16(8, c.outFixed, true);
+  out[10] = c.in2Ptr;
+  out[11] = c.in2LenArg;
+  v.setUint16(12, c.in2Fixed, true);
+  out[14] = c.out2Ptr;
+  out[15] = c.out2Kind;
+  v.setUint16(16, c.out2Fixed, true);
+  out[18] = c.in2Kind;
+  out[19] = c.out2Off;
   return out;
 }

@@ -17,7 +17,7 @@ export type ArgKind =
   // Structs and arrays read at entry (`in`) or written by the kernel and read at exit (`out`); sizes in MEMORY.
   | 'sockaddr' | 'sockaddr_out' | 'addrlen' | 'fd_pair' | 'wait_status' | 'sigaction_in' | 'sigaction_out' | 'sigset_in'
   | 'sigset_out' | 'rlimit_in' | 'rlimit_out' | 'utsname' | 'statx' | 'timespec' | 'pollfd' | 'iovec' | 'ioctl_arg'
-  | 'arch_prctl_arg' | 'random_buf' | 'dirents' | 'clone_args';
+  | 'arch_prctl_arg' | 'random_buf' | 'dirents' | 'clone_args' | 'iovec_out' | 'ppoll_timeout';
 
 /** When the value of an argument is known: at entry, or only at exit (written by the kernel). */
 export type ArgPhase = 'entry' | 'exit';
@@ -41,7 +41,9 @@ export interface SyscallSpec extends SyscallEntry {
 
 /**
  * What the kernel programs capture for one syscall (the `sysinfo` map value): argument indexes of up to two
- * strings, of one input buffer (read at entry) and of one output buffer (read at exit). 0xff = none.
+ * strings, of two input regions (read at entry) and of two output regions (read at exit). 0xff = none.
+ * The second regions share one slot of the record: in2 at entry, out2 at exit (or, without out2, the first
+ * input region re-read at exit when its entry read failed and the first slot holds the output).
  */
 export interface CaptureSpec {
   str0: number;
@@ -54,7 +56,24 @@ export interface CaptureSpec {
   /** 0 none, 1 length = return value, 2 length = outFixed. */
   outKind: number;
   outFixed: number;
+  in2Ptr: number;
+  /** 0 none, 1 a region (length from `in2LenArg` or `in2Fixed`), 4 iovec data (count from `in2LenArg`). */
+  in2Kind: number;
+  /** Argument index of the second input's length (or of out2's iovec count), or 0xff to use `in2Fixed`. */
+  in2LenArg: number;
+  in2Fixed: number;
+  out2Ptr: number;
+  /**
+   * 0 none, 2 `out2Fixed` bytes at the argument, 3 the same behind the pointer at `out2Off` in it, 4 iovec data,
+   * 5 an address whose length the kernel wrote back at the `in2LenArg` argument (at most `out2Fixed` bytes).
+   */
+  out2Kind: number;
+  out2Fixed: number;
+  out2Off: number;
 }
+
+/** Second-region kinds of a CaptureSpec. */
+export const REGION_KIND = { region: 1, fixed: 2, deref: 3, gather: 4, sockaddr: 5 } as const;
 
 /** sizeof(struct stat) on x86_64 (arch/x86/include/uapi/asm/stat.h). */
 export const STAT_SIZE = 144;
@@ -74,6 +93,7 @@ export const MEMORY: Partial<Record<ArgKind, { in?: number; out?: number }>> = {
   rlimit_in: { in: 16 }, rlimit_out: { out: 16 }, utsname: { out: 390 }, statx: { out: 256 }, timespec: { in: 16 },
   futex_timeout: { in: 16 }, pollfd: { in: 64, out: 64 }, iovec: { in: 128 }, ioctl_arg: { in: 64, out: 64 },
   arch_prctl_arg: { out: 8 }, random_buf: { out: 0 }, dirents: { out: 0 }, clone_args: { in: 0 },
+  iovec_out: { in: 128 }, ppoll_timeout: { in: 16, out: 16 },
 };
 
 
@@ -123,8 +143,8 @@ const OVERRIDES: Record<string, Record<number, Omit<ArgSpec, 'name'>>> = {
   accept4: { 1: { kind: 'sockaddr_out' }, 2: { kind: 'addrlen' }, 3: { kind: 'sock_flags' } },
   getsockname: { 1: { kind: 'sockaddr_out' }, 2: { kind: 'addrlen' } },
   getpeername: { 1: { kind: 'sockaddr_out' }, 2: { kind: 'addrlen' } },
-  sendto: { 1: { kind: 'inbuf', lenArg: 2 }, 3: { kind: 'msg_flags' } },
-  recvfrom: { 1: { kind: 'outbuf' }, 3: { kind: 'msg_flags' } },
+  sendto: { 1: { kind: 'inbuf', lenArg: 2 }, 3: { kind: 'msg_flags' }, 4: { kind: 'sockaddr', lenArg: 5 } },
+  recvfrom: { 1: { kind: 'outbuf' }, 3: { kind: 'msg_flags' }, 4: { kind: 'sockaddr_out' }, 5: { kind: 'addrlen' } },
   clone: { 0: { kind: 'clone_flags' }, 1: { kind: 'clone_arg' }, 2: { kind: 'clone_arg' }, 3: { kind: 'clone_arg' }, 4: { kind: 'clone_arg' } },
   clone3: { 0: { kind: 'clone_args', lenArg: 1 } },
   wait4: { 1: { kind: 'wait_status' }, 2: { kind: 'wait_options' } },
@@ -141,10 +161,10 @@ const OVERRIDES: Record<string, Record<number, Omit<ArgSpec, 'name'>>> = {
   nanosleep: { 0: { kind: 'timespec' } },
   clock_nanosleep: { 0: { kind: 'clockid' }, 1: { kind: 'timer_flags' }, 2: { kind: 'timespec' } },
   poll: { 0: { kind: 'pollfd' } },
-  ppoll: { 0: { kind: 'pollfd' } },
-  readv: { 0: { kind: 'fd' }, 1: { kind: 'iovec' } },
+  ppoll: { 0: { kind: 'pollfd' }, 2: { kind: 'ppoll_timeout' } },
+  readv: { 0: { kind: 'fd' }, 1: { kind: 'iovec_out' } },
   writev: { 0: { kind: 'fd' }, 1: { kind: 'iovec' } },
-  preadv: { 0: { kind: 'fd' }, 1: { kind: 'iovec' } },
+  preadv: { 0: { kind: 'fd' }, 1: { kind: 'iovec_out' } },
   pwritev: { 0: { kind: 'fd' }, 1: { kind: 'iovec' } },
   arch_prctl: { 0: { kind: 'arch_prctl_code' }, 1: { kind: 'arch_prctl_arg' } },
   rseq: { 1: { kind: 'hex' }, 3: { kind: 'hex' } },
@@ -199,7 +219,7 @@ export const SYSCALL_SLOTS = 512;
 /** The phase in which argument `a` is known. */
 export function argPhase(a: ArgSpec): ArgPhase {
   const m = MEMORY[a.kind];
-  return (m?.out !== undefined && m.in === undefined) || a.kind === 'addrlen' || a.kind === 'ioctl_arg' ? 'exit' : 'entry';
+  return (m?.out !== undefined && m.in === undefined) || a.kind === 'addrlen' || a.kind === 'ioctl_arg' || a.kind === 'iovec_out' ? 'exit' : 'entry';
 }
 
 const captures = new WeakMap<SyscallSpec, CaptureSpec>();
@@ -212,7 +232,10 @@ export function captureSpec(s: SyscallSpec): CaptureSpec {
 }
 
 function computeCaptureSpec(s: SyscallSpec): CaptureSpec {
-  const c: CaptureSpec = { str0: 0xff, str1: 0xff, inPtr: 0xff, inLenArg: 0xff, inFixed: 0, outPtr: 0xff, outKind: 0, outFixed: 0 };
+  const c: CaptureSpec = {
+    str0: 0xff, str1: 0xff, inPtr: 0xff, inLenArg: 0xff, inFixed: 0, outPtr: 0xff, outKind: 0, outFixed: 0,
+    in2Ptr: 0xff, in2Kind: 0, in2LenArg: 0xff, in2Fixed: 0, out2Ptr: 0xff, out2Kind: 0, out2Fixed: 0, out2Off: 0,
+  };
   s.decode.forEach((a, i) => {
     if (a.kind === 'path' || a.kind === 'str') {
       if (c.str0 === 0xff) c.str0 = i;
@@ -224,11 +247,44 @@ function computeCaptureSpec(s: SyscallSpec): CaptureSpec {
       c.inPtr = i;
       if (m.in === 0) c.inLenArg = a.lenArg ?? 0xff;
       else c.inFixed = m.in;
+    } else if (m?.in !== undefined && c.in2Ptr === 0xff) {
+      c.in2Ptr = i;
+      c.in2Kind = REGION_KIND.region;
+      if (m.in === 0) c.in2LenArg = a.lenArg ?? 0xff;
+      else c.in2Fixed = m.in;
     }
     if (m?.out !== undefined && c.outPtr === 0xff) {
       c.outPtr = i;
       c.outKind = m.out === 0 ? 1 : 2;
       c.outFixed = m.out;
+    } else if (m?.out !== undefined && m.out > 0 && c.out2Ptr === 0xff) {
+      c.out2Ptr = i;
+      c.out2Kind = REGION_KIND.fixed;
+      c.out2Fixed = m.out;
+    }
+    // The data of an iovec array: writev's at entry, readv's at exit (as much as the call returned).
+    if ((a.kind === 'iovec' || a.kind === 'iovec_out') && c.in2Ptr === 0xff && c.out2Ptr === 0xff) {
+      if (a.kind === 'iovec') {
+        c.in2Ptr = i;
+        c.in2Kind = REGION_KIND.gather;
+      } else {
+        c.out2Ptr = i;
+        c.out2Kind = REGION_KIND.gather;
+      }
+      c.in2LenArg = i + 1;
+    }
+    // recvfrom: the source address, as long as the length the kernel wrote back into addrlen.
+    if (a.kind === 'sockaddr_out' && c.out2Ptr === i) {
+      c.out2Kind = REGION_KIND.sockaddr;
+      const len = s.decode.findIndex((d) => d.kind === 'addrlen');
+      if (len >= 0) c.in2LenArg = len;
+    }
+    // clone3: the child's tid the kernel stores at clone_args.parent_tid (offset 24), a u32.
+    if (a.kind === 'clone_args') {
+      c.out2Ptr = i;
+      c.out2Kind = REGION_KIND.deref;
+      c.out2Off = 24;
+      c.out2Fixed = 4;
     }
   });
   return c;

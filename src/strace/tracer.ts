@@ -15,7 +15,7 @@ import type { StatusFilter } from './filter.js';
 import { TracePrinter } from './printer.js';
 import type { HexMode } from './quote.js';
 import { formatSummary, type SyscallTotals, sumCounts } from './summary.js';
-import { encodeCaptureSpec, traceCollection } from './program.js';
+import { encodeCaptureSpec, iovChunkFor, traceCollection } from './program.js';
 import { captureSpec, SYSCALL_SLOTS, SYSCALL_SPECS } from './syscalls.js';
 
 /**
@@ -124,7 +124,7 @@ export async function runTrace(o: TraceOptions): Promise<number> {
   let reader: RingBufferReader | undefined;
   let child: ChildProcess | undefined;
   try {
-    coll = loadCollection(traceCollection({ summary: o.summary, follow: o.follow, bufSize, ringSize: RING_SIZE, ...(o.all ? { all: process.pid } : {}) }));
+    coll = loadCollection(traceCollection({ summary: o.summary, follow: o.follow, bufSize, iovChunk: iovChunkFor(o.strsize), ringSize: RING_SIZE, ...(o.all ? { all: process.pid } : {}) }));
     if (!o.summary) {
       const sysinfo = coll.map('sysinfo');
       for (const spec of SYSCALL_SPECS.values()) if (spec.nr < SYSCALL_SLOTS) sysinfo.update(u32(spec.nr), encodeCaptureSpec(captureSpec(spec)));

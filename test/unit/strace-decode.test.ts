@@ -66,9 +66,22 @@ describe('syscall table', () => {
     assert.deepEqual(openat.args?.map((a) => a.name), ['dfd', 'filename', 'flags', 'mode']);
   });
   it('captures strings at entry and stat buffers at exit', () => {
-    assert.deepEqual(captureSpec(SYSCALL_SPECS.get(nr('openat'))!), { str0: 1, str1: 0xff, inPtr: 0xff, inLenArg: 0xff, inFixed: 0, outPtr: 0xff, outKind: 0, outFixed: 0 });
+    const none = { in2Ptr: 0xff, in2Kind: 0, in2LenArg: 0xff, in2Fixed: 0, out2Ptr: 0xff, out2Kind: 0, out2Fixed: 0, out2Off: 0 };
+    assert.deepEqual(captureSpec(SYSCALL_SPECS.get(nr('openat'))!), { str0: 1, str1: 0xff, inPtr: 0xff, inLenArg: 0xff, inFixed: 0, outPtr: 0xff, outKind: 0, outFixed: 0, ...none });
     assert.equal(captureSpec(SYSCALL_SPECS.get(nr('rename'))!).str1, 1);
-    assert.deepEqual(captureSpec(SYSCALL_SPECS.get(nr('newfstatat'))!), { str0: 1, str1: 0xff, inPtr: 0xff, inLenArg: 0xff, inFixed: 0, outPtr: 2, outKind: 2, outFixed: 144 });
+    assert.deepEqual(captureSpec(SYSCALL_SPECS.get(nr('newfstatat'))!), { str0: 1, str1: 0xff, inPtr: 0xff, inLenArg: 0xff, inFixed: 0, outPtr: 2, outKind: 2, outFixed: 144, ...none });
+    // Second regions: sendto's address (length in arg 5), ppoll's timeout both ways, writev's and readv's
+    // iovec data (count in the next argument), clone3's parent_tid behind clone_args, recvfrom's address.
+    const second = (name: string) => {
+      const c = captureSpec(SYSCALL_SPECS.get(nr(name))!);
+      return [c.in2Ptr, c.in2Kind, c.in2LenArg, c.in2Fixed, c.out2Ptr, c.out2Kind, c.out2Fixed, c.out2Off];
+    };
+    assert.deepEqual(second('sendto'), [4, 1, 5, 0, 0xff, 0, 0, 0]);
+    assert.deepEqual(second('ppoll'), [2, 1, 0xff, 16, 2, 2, 16, 0]);
+    assert.deepEqual(second('writev'), [1, 4, 2, 0, 0xff, 0, 0, 0]);
+    assert.deepEqual(second('readv'), [0xff, 0, 2, 0, 1, 4, 0, 0]);
+    assert.deepEqual(second('clone3'), [0xff, 0, 0xff, 0, 0, 3, 4, 24]);
+    assert.deepEqual(second('recvfrom'), [0xff, 0, 5, 0, 4, 5, 128, 0]);
     assert.equal(captureSpec(SYSCALL_SPECS.get(nr('write'))!).inLenArg, 2);
     assert.equal(captureSpec(SYSCALL_SPECS.get(nr('openat2'))!).inFixed, 24);
   });
@@ -269,13 +282,20 @@ function bytes(...fields: Array<[1 | 2 | 4 | 8, number | bigint]>): Uint8Array {
  * One call as strace prints it (without the column padding): `args` are the raw registers, `inbuf`/`outbuf` the
  * bytes the kernel programs captured at entry and at exit.
  */
-function line(name: string, args: bigint[], ret: bigint, o: { inbuf?: Uint8Array; outbuf?: Uint8Array; str?: string } = {}): string {
+function line(
+  name: string, args: bigint[], ret: bigint,
+  o: { inbuf?: Uint8Array; outbuf?: Uint8Array; inbuf2?: Uint8Array; outbuf2?: Uint8Array; addrlen?: number; str?: string } = {},
+): string {
   const spec = SYSCALL_SPECS.get(nr(name))!;
   const call = {
     tid: 1, tgid: 1, nr: nr(name), args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6), enterNs: 0n,
     str: [o.str === undefined ? null : cap(cstr(o.str)), null] as [Capture | null, Capture | null],
     inbuf: o.inbuf ? cap(o.inbuf) : null,
-    exit: { ret: BigInt.asUintN(64, ret), ns: 1n, outbuf: o.outbuf ? cap(o.outbuf, 'exit') : null },
+    inbuf2: o.inbuf2 ? cap(o.inbuf2) : null,
+    exit: {
+      ret: BigInt.asUintN(64, ret), ns: 1n, outbuf: o.outbuf ? cap(o.outbuf, 'exit') : null,
+      outbuf2: o.outbuf2 ? cap(o.outbuf2, 'exit') : null, ...(o.addrlen !== undefined ? { addrlen: o.addrlen } : {}),
+    },
   };
   return `${name}(${decodeArgs(spec, call, { strsize: 32, hex: 'none' }).map((a) => a.text).join(', ')}) = ${formatReturn(spec, call.exit.ret, call)}`;
 }
@@ -409,6 +429,39 @@ describe('strace decoders: signals and processes', () => {
     assert.equal(line('rt_sigprocmask', [0n, P, 0n, 8n], 0n, { inbuf: bytes([8, ~((1n << 31n) | (1n << 32n))]) }), 'rt_sigprocmask(SIG_BLOCK, ~[RTMIN RT_1], NULL, 8) = 0');
     assert.equal(line('rt_sigprocmask', [0n, 0n, P, 8n], 0n, { outbuf: bytes([8, ~((1n << 8n) | (1n << 18n))]) }), 'rt_sigprocmask(SIG_BLOCK, NULL, ~[KILL STOP], 8) = 0');
     assert.equal(line('rt_sigprocmask', [0n, P, 0n, 8n], 0n, { inbuf: bytes([8, (1n << 33n) | (1n << 36n) | (1n << 63n)]) }), 'rt_sigprocmask(SIG_BLOCK, [RT_2 RT_5 RT_32], NULL, 8) = 0');
+  });
+  it('second regions: clone3\'s parent_tid, iovec data, ppoll\'s time left, sendto\'s and recvfrom\'s addresses', () => {
+    const thread = bytes([8, 0x3d0f00], [8, 0], [8, 0x7f3cb1d30990n], [8, 0x7f3cb1d30990n], [8, 0], [8, 0x7f3cb1530000n], [8, 0x7fff80], [8, 0x7f3cb1d306c0n], [8, 0], [8, 0], [8, 0]);
+    assert.equal(line('clone3', [P, 88n], 29640n, { inbuf: thread, outbuf2: bytes([4, 29640]) }),
+      'clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f3cb1d30990, parent_tid=0x7f3cb1d30990, exit_signal=0, stack=0x7f3cb1530000, stack_size=0x7fff80, tls=0x7f3cb1d306c0} => {parent_tid=[29640]}, 88) = 29640');
+    const iov = bytes([8, 0x1000], [8, 4], [8, 0x2000], [8, 8]);
+    // readv: the data as far as the call returned (10 bytes: all of the first element, 6 of the second).
+    assert.equal(line('readv', [3n, P, 2n], 10n, { inbuf: iov, outbuf2: enc.encode('hello, str') }),
+      'readv(3, [{iov_base="hell", iov_len=4}, {iov_base="o, str", iov_len=8}], 2) = 10');
+    assert.equal(line('readv', [3n, P, 2n], neg(-9), { inbuf: iov }),
+      'readv(3, [{iov_base=0x1000, iov_len=4}, {iov_base=0x2000, iov_len=8}], 2) = -1 EBADF (Bad file descriptor)');
+    assert.equal(line('writev', [4n, P, 2n], 12n, { inbuf: iov, inbuf2: enc.encode('hello world\n') }),
+      'writev(4, [{iov_base="hell", iov_len=4}, {iov_base="o world\\n", iov_len=8}], 2) = 12');
+    const pfd = bytes([4, 3], [2, 1], [2, 0]);
+    const ready = bytes([4, 3], [2, 1], [2, 1]);
+    assert.equal(line('ppoll', [P, 1n, P + 64n, 0n, 8n], 1n, { inbuf: pfd, inbuf2: bytes([8, 5], [8, 0]), outbuf: ready, outbuf2: bytes([8, 4], [8, 999998445]) }),
+      'ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=5, tv_nsec=0}, NULL, 8) = 1 ([{fd=3, revents=POLLIN}], left {tv_sec=4, tv_nsec=999998445})');
+    const in4 = bytes([2, 2], [2, 0x0900], [4, 0x0100007f], [8, 0]);
+    assert.equal(line('sendto', [5n, P, 4n, 0n, P + 64n, 16n], 4n, { inbuf: enc.encode('ping'), inbuf2: in4 }),
+      'sendto(5, "ping", 4, 0, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, 16) = 4');
+    assert.equal(line('recvfrom', [5n, P, 16n, 0n, P + 64n, P + 256n], 4n, { inbuf: bytes([4, 16]), outbuf: enc.encode('ping'), outbuf2: in4, addrlen: 16 }),
+      'recvfrom(5, "ping", 16, 0, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, [16]) = 4');
+    // An unnamed unix peer: the kernel writes back a length of 0 and no address (strace prints the pointer).
+    assert.equal(line('recvfrom', [8n, P, 64n, 0n, P + 64n, P + 256n], 2n, { inbuf: bytes([4, 110]), outbuf: enc.encode('yo'), addrlen: 0 }),
+      'recvfrom(8, "yo", 64, 0, 0x7ffe1040, [110 => 0]) = 2');
+  });
+  it('an input set whose entry read failed is taken from the exit record\'s re-read (rt_sigprocmask)', () => {
+    const { p, lines } = printer();
+    const set = bytes([8, (1n << 9n) | (1n << 16n)]);
+    p.onRecord(enter(7, 'rt_sigprocmask', [0n, P, P + 8n, 8n], { buf: { bytes: new Uint8Array(0), result: -14, provenance: 'lost' } }));
+    p.onRecord({ ...exitRec(7, 'rt_sigprocmask', 0n, { buf: cap(bytes([8, 0]), 'exit'), reread: { str0: false, str1: false, inbuf: false, outbuf: true } }),
+      buf2: cap(set, 'exit'), reread: { str0: false, str1: false, inbuf: false, outbuf: true, inbuf2: true } });
+    assert.deepEqual(lines, ['rt_sigprocmask(SIG_BLOCK, [USR1 CHLD], [], 8) = 0']);
   });
   it('struct sigaction in and out', () => {
     const sa = bytes([8, 1], [8, 0x14000000], [8, 0x7f45acf13050n], [8, 1n << 14n]);

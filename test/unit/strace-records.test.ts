@@ -57,6 +57,20 @@ describe('siesta trace records', () => {
     assert.equal(r.str[1]!.provenance, 'exit');
     assert.equal(r.buf, null);
   });
+  it('finds the second region after the buffer: its length at 86 (s16), what it holds in the flags at 84 (u16)', () => {
+    const s0 = enc.encode('/p\0');
+    const out = new Uint8Array([9, 9]);
+    const second = new Uint8Array([1, 0, 0, 0]);
+    const v = record(KIND_EXIT, [3, 0, 2], 8 | 32, [s0, out, second]);
+    v.setInt16(8 + 86, 4, true);
+    const r = decodeRecord(v, 8, 256);
+    assert.deepEqual([...r.buf!.bytes], [9, 9]);
+    assert.deepEqual([...r.buf2!.bytes], [1, 0, 0, 0]);
+    assert.equal(r.reread.outbuf2, true);
+    v.setInt16(8 + 86, -14, true);
+    const failed = decodeRecord(v, 8, 256);
+    assert.equal(failed.buf2!.provenance, 'lost');
+  });
   it('reports lost records with the total and the share', () => {
     assert.match(lostReport(250n, 750), /^siesta trace: 250 of 1000 records lost \(25\.0%\)/);
   });
