@@ -17,7 +17,7 @@ import {
 import { type ArgPhase, type ArgSpec, argPhase, captureSpec, REGION_KIND, type SyscallSpec } from './syscalls.js';
 import { iovChunkFor, IOV_MAX_CAPTURED } from './program.js';
 import {
-  ADDRESS_FAMILIES, ARCH_PRCTL_CODES, CLOCKS, FACCESSAT_FLAGS, FCNTL_CMDS, FD_FLAGS, formatCloneFlags, formatEnum,
+  ADDRESS_FAMILIES, ARCH_PRCTL_CODES, CLOCKS, FACCESSAT_FLAGS, FADVICE, FCNTL_CMDS, FD_FLAGS, formatCloneFlags, formatEnum,
   formatFdFlags, formatFutexOp, formatSignal, formatSigset, formatSockProtocol, formatSockType, formatStatxFlags,
   formatStatxMask, formatWaitStatus, futexCmd, GRND_FLAGS, IOCTL_REQUESTS, MADVICE, MSG_FLAGS, RLIMIT_RESOURCES, SEALS,
   SIGPROCMASK_HOW, SOCK_FLAGS, TIMER_FLAGS, WAIT_OPTIONS, WHENCE,
@@ -281,6 +281,7 @@ function decodeMore(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall,
     case 'timer_flags': return { text: formatFlags(s32(v), TIMER_FLAGS) };
     case 'grnd_flags': return { text: formatFlags(s32(v), GRND_FLAGS) };
     case 'madvice': return { text: formatEnum(s32(v), MADVICE, 'MADV_', true) };
+    case 'fadvice': return { text: formatEnum(s32(v), FADVICE, 'POSIX_FADV_', true) };
     case 'faccessat_flags': return { text: formatFlags(s32(v), FACCESSAT_FLAGS) };
     case 'statx_flags': return { text: formatStatxFlags(s32(v)) };
     case 'statx_mask': return { text: formatStatxMask(s32(v)) };

@@ -13,7 +13,7 @@ export type ArgKind =
   | 'off' | 'fd_flags' | 'fcntl_cmd' | 'fcntl_arg' | 'whence' | 'sock_domain' | 'sock_type' | 'sock_proto' | 'sock_flags'
   | 'msg_flags' | 'signal' | 'sigprocmask_how' | 'wait_options' | 'rlimit_resource' | 'clockid' | 'timer_flags'
   | 'ioctl_cmd' | 'arch_prctl_code' | 'futex_op' | 'futex_arg' | 'futex_timeout' | 'grnd_flags' | 'faccessat_flags' | 'statx_flags'
-  | 'statx_mask' | 'clone_flags' | 'clone_arg' | 'madvice'
+  | 'statx_mask' | 'clone_flags' | 'clone_arg' | 'madvice' | 'fadvice'
   // Structs and arrays read at entry (`in`) or written by the kernel and read at exit (`out`); sizes in MEMORY.
   | 'sockaddr' | 'sockaddr_out' | 'addrlen' | 'fd_pair' | 'wait_status' | 'sigaction_in' | 'sigaction_out' | 'sigset_in'
   | 'sigset_out' | 'rlimit_in' | 'rlimit_out' | 'utsname' | 'statx' | 'timespec' | 'pollfd' | 'iovec' | 'ioctl_arg'
@@ -173,6 +173,7 @@ const OVERRIDES: Record<string, Record<number, Omit<ArgSpec, 'name'>>> = {
   umask: { 0: { kind: 'mode' } },
   getdents64: { 1: { kind: 'dirents' } },
   madvise: { 0: { kind: 'ptr' }, 2: { kind: 'madvice' } },
+  fadvise64: { 1: { kind: 'off' }, 3: { kind: 'fadvice' } },
 };
 
 /** Arguments of syscalls the kernel has no tracepoint format for (their table entry has none). */

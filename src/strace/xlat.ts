@@ -262,6 +262,12 @@ export function formatStatxMask(v: number): string {
   return formatFlags(v, [[0xfff, 'STATX_ALL'], [0x7ff, 'STATX_BASIC_STATS'], ...STATX_MASK]);
 }
 
+/** posix_fadvise advice (linux/fadvise.h, the x86_64 values: DONTNEED 4, NOREUSE 5). */
+export const FADVICE: FlagTable = [
+  [0, 'POSIX_FADV_NORMAL'], [1, 'POSIX_FADV_RANDOM'], [2, 'POSIX_FADV_SEQUENTIAL'], [3, 'POSIX_FADV_WILLNEED'],
+  [4, 'POSIX_FADV_DONTNEED'], [5, 'POSIX_FADV_NOREUSE'],
+];
+
 /** madvise advice (asm-generic/mman-common.h). */
 export const MADVICE: FlagTable = [
   [0, 'MADV_NORMAL'], [1, 'MADV_RANDOM'], [2, 'MADV_SEQUENTIAL'], [3, 'MADV_WILLNEED'], [4, 'MADV_DONTNEED'],
