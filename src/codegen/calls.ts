@@ -2,10 +2,10 @@
  * Builtin function calls in generated code. Output functions (printf, print, exit, time...) build a record
  * in scratch and send it to the runtime through the events ring buffer; the others compute a value.
  */
-import { alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, st, stx } from '../asm/index.js';
+import { alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, st, stx } from '../asm/index.js';
 import type { Call, Expr } from '../lang/index.js';
 import { getoptValue } from '../passes/cli-opts.js';
-import { constantInt } from '../passes/typecheck-calls.js';
+import { constantInt, kaddrName } from '../passes/typecheck-calls.js';
 import { int, isScalar, sizeOf, type Type } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
 import { copyScratch, eventHeader, GLOBAL_EXITING, GLOBALS_MAP, outputRecord, reload, scratchPtr, spill, zeroScratch } from './emit.js';
@@ -157,6 +157,14 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
       const rec = b.allocScratch(8);
       eventHeader(b, rec, c.name === 'clear' ? EVENT.clear_map : EVENT.zero_map, idx);
       outputRecord(b, rec, 8);
+      return;
+    }
+    case 'kaddr': {
+      // Resolved when the script compiles (the type checker refused an unknown symbol).
+      const name = kaddrName(c, g.options.params);
+      const addr = name === null ? null : g.options.kernelSymbol?.(name);
+      if (addr == null) throw new CodegenError(`kaddr(): no address for ${String(name)}`);
+      b.emit(ldImm64(R0, addr));
       return;
     }
     case 'getopt': {

@@ -119,14 +119,14 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     diags.error(null, `Unexpected command line options: ${unused.join(', ')}`);
     return { ok: false, diagnostics: diags };
   }
-  const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params, named, ...(o.floor ? { floor: o.floor } : {}), ...(o.command ? { command: true } : {}) });
+  const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params, named, ...(kernel.kernelSymbolAddress ? { kernelSymbol: (n: string) => kernel.kernelSymbolAddress!(n) } : {}), ...(o.floor ? { floor: o.floor } : {}), ...(o.command ? { command: true } : {}) });
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   const declared = checkMapDecls(parsed.program, typed.maps, diags);
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   try {
     const res = new ResourceCollector(typed, maxMapKeys, declared);
     const options: CodegenOptions = {
-      ncpus: kernel.ncpus, params, named, ...(o.userRead ? { userRead: o.userRead } : {}), ...(o.helperErrors ? { helperErrors: true } : {}),
+      ncpus: kernel.ncpus, params, named, ...(kernel.kernelSymbolAddress ? { kernelSymbol: (n: string) => kernel.kernelSymbolAddress!(n) } : {}), ...(o.userRead ? { userRead: o.userRead } : {}), ...(o.helperErrors ? { helperErrors: true } : {}),
       ...(kernel.bpfLoop ? { bpfLoop: () => kernel.bpfLoop!() } : {}), ...(kernel.mayGoto ? { mayGoto: () => kernel.mayGoto!() } : {}),
       ...(callsExit(parsed.program) ? { exitFlag: true } : {}),
     };

@@ -48,6 +48,8 @@ export interface CodegenOptions {
   bpfLoop?: () => boolean;
   /** Whether the kernel accepts may_goto (6.9), which bounds while loops for the verifier; absent: not used. */
   mayGoto?: () => boolean;
+  /** The address of a kernel symbol, for kaddr(). */
+  kernelSymbol?: (name: string) => bigint | null;
   /** Named program parameters (`--name=value`), the values of getopt() calls. */
   named?: ReadonlyMap<string, string>;
   /** The script calls exit(): probes other than begin/end return at once once the exiting flag is set. */

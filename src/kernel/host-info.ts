@@ -10,6 +10,7 @@ import { ElfError, type ElfFile, FUNCTION_TYPES, isDefined, nearestNames, openEl
 import type { KernelInfo, UserSymbol } from '../types/kernel-info.js';
 import { kernelBtf } from './btf.js';
 import { possibleCpus } from './cpus.js';
+import { kallsyms } from './kallsyms.js';
 import { bpfLoopSupport, mayGotoSupport, programSupport } from './features.js';
 import { listTracepoints, readEventFormat } from './tracefs.js';
 
@@ -148,4 +149,5 @@ const HOST: KernelInfo = Object.freeze({
   sleepableUprobes: () => programSupport('uprobe', true).ok,
   bpfLoop: () => bpfLoopSupport().ok,
   mayGoto: () => mayGotoSupport().ok,
+  kernelSymbolAddress: (name: string) => kallsyms().find((s) => s.name === name && s.module === undefined)?.address ?? null,
 });

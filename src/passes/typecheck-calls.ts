@@ -78,6 +78,14 @@ function literalInt(e: Expr | undefined, c: Call, ctx: CheckContext, what: strin
   return null;
 }
 
+/** The symbol kaddr() names: a string literal, or a positional parameter as one (`str($1)`, `$1`). */
+export function kaddrName(c: Call, params: readonly string[]): string | null {
+  const a = c.args[0];
+  if (a?.kind === 'String') return a.value;
+  const p = a?.kind === 'Call' && a.name === 'str' && a.args.length === 1 ? a.args[0] : a;
+  return p?.kind === 'PositionalParam' ? (params[p.index - 1] ?? '') : null;
+}
+
 function printf(c: Call, ctx: CheckContext): Type {
   // bpftrace 0.26 sets no upper bound (its tests print nine values); the format string must match.
   if (!arity(c, ctx, 1, Infinity)) return none;
@@ -296,6 +304,13 @@ const CHECKERS: Record<string, Checker> = {
     } else if (t.kind === 'pointer' && t.space === 'user') ctx.userRead(c.loc, 'join()');
     if (c.args[1]) literalString(c.args[1], c, ctx, 'separator');
     return none;
+  },
+  kaddr(c, ctx) {
+    if (!arity(c, ctx, 1)) return u64;
+    const name = kaddrName(c, ctx.options.params);
+    if (name === null) ctx.diags.error(c.args[0]!.loc, 'kaddr() expects a string literal');
+    else if (ctx.options.kernelSymbol?.(name) == null) ctx.diags.error(null, `Failed to compile: Failed to resolve kernel symbol: ${name}`);
+    return u64;
   },
   getopt(c, ctx) {
     if (!arity(c, ctx, 1, 2)) return unknown;

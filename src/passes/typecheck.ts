@@ -57,6 +57,8 @@ export interface TypeOptions {
   command?: boolean;
   /** Named program parameters (`--name=value`), read by getopt(). */
   named?: ReadonlyMap<string, string>;
+  /** The address of a kernel symbol, for kaddr(); absent when nothing can tell. */
+  kernelSymbol?: (name: string) => bigint | null;
 }
 
 /** Probe kinds in which a program may sleep, i.e. where user memory can be read reliably. */

@@ -37,4 +37,6 @@ export interface KernelInfo {
   bpfLoop?(): boolean;
   /** Whether programs may use may_goto (6.9), found by trying; asked only by while loops. Absent means they may not. */
   mayGoto?(): boolean;
+  /** The address of a kernel symbol (/proc/kallsyms), or null when there is none; asked only by kaddr(). */
+  kernelSymbolAddress?(name: string): bigint | null;
 }
