@@ -42,6 +42,11 @@ export function formatTypeName(btf: BtfTypeLookup, id: number): string {
   return render(btf, id, '', 0);
 }
 
+/** A declaration of `name` with type `id` as C spells it (`int *p`, `char comm[16]`, `void (*fn)(int)`). */
+export function formatDeclaration(btf: BtfTypeLookup, id: number, name: string): string {
+  return render(btf, id, name, 0);
+}
+
 /** Joins a base type spelling and a declarator with C's spacing (`int *p`, `int[4]`, `int (*)(void)`). */
 function join(base: string, inner: string): string {
   if (inner === '') return base;

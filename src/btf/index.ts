@@ -7,7 +7,7 @@ export type { BtfErrorReason } from './errors.js';
 export { Btf, BTF_POINTER_SIZE } from './btf.js';
 export type { BtfEnumValue, BtfSignature } from './btf.js';
 export { parseHeader } from './parse.js';
-export { formatTypeName } from './format-name.js';
+export { formatDeclaration, formatTypeName } from './format-name.js';
 export { BtfBuilder, SPECIAL_STRUCTS } from './builder.js';
 export type {
   BuilderEnumValue,

@@ -1,10 +1,18 @@
 /** `siesta -l [pattern]`: lists probes as bpftrace -l does (with -v, their arguments and context). */
+import { existsSync } from 'node:fs';
 import { hostKernelInfo } from '../kernel/host-info.js';
 import { listProbes } from '../passes/list-probes.js';
 
-/** Prints the matching probes; exit code 0. */
+/**
+ * Prints the matching probes; exit code 0. An argument that names a script (`*.bt`) which does not exist is
+ * warned about, as bpftrace does, and searched for as a pattern: when that matches nothing, the exit code is 1.
+ */
 export function listProbesCommand(pattern: string | undefined, verbose: boolean): number {
+  const missingFile = pattern !== undefined && pattern.endsWith('.bt') && !existsSync(pattern);
+  if (missingFile) {
+    process.stderr.write(`WARNING: It appears that '${pattern}' is a filename but the file does not exist. Treating '${pattern}' as a search pattern.\n`);
+  }
   const lines = listProbes(hostKernelInfo(), pattern, verbose);
   process.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
-  return 0;
+  return missingFile && lines.length === 0 ? 1 : 0;
 }

@@ -77,7 +77,9 @@ export async function main(argv: string[]): Promise<number> {
   let verbose = false;
   try {
     // getopt()'s `--name=value` parameters are not siesta options: take them out before commander sees them.
-    const { rest, named } = splitNamedParams(argv, OWN_LONG_OPTIONS, OPTIONS_WITH_VALUE);
+    // `-lv PATTERN` is -l and -v as in bpftrace (commander would read `v` as the pattern of -l).
+    const flags = argv.flatMap((a) => (a === '-lv' || a === '-vl' ? ['-v', '-l'] : [a]));
+    const { rest, named } = splitNamedParams(flags, OWN_LONG_OPTIONS, OPTIONS_WITH_VALUE);
     program.parse(rest, { from: 'user' });
     const opts = program.opts<TopOptions>();
     verbose = opts.verbose ?? false;

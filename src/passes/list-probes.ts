@@ -14,7 +14,7 @@
  * lists all of its probes. Like compilation, listing learns about the machine only through `KernelInfo`.
  */
 import type { Diagnostics } from '../lang/index.js';
-import { parseTracefsFormat, TracefsFormatError } from '../btf/index.js';
+import { formatDeclaration, parseTracefsFormat, TracefsFormatError } from '../btf/index.js';
 import type { KernelInfo } from '../types/kernel-info.js';
 import {
   findProvider, globMatcher, hasWildcard, matchTracepoints, PROBE_PROVIDERS, type ProbeKindName, type ProbeProvider,
@@ -34,6 +34,8 @@ interface Listed {
  * with the pattern itself (a missing binary, an unsupported provider) are reported to `diags` when given.
  */
 export function listProbes(kernel: KernelInfo, pattern?: string, verbose = false, diags?: Diagnostics): string[] {
+  const composite = /^\s*(struct|union)\s+([A-Za-z_]\w*)\s*$/.exec(pattern ?? '');
+  if (composite) return listComposite(kernel, composite[1] as 'struct' | 'union', composite[2]!);
   const lexed = lexAttachPoint(pattern?.trim() || '*', []);
   if (!Array.isArray(lexed)) {
     diags?.error(null, lexed.error);
@@ -170,4 +172,21 @@ function listUprobes(kernel: KernelInfo, provider: ProbeProvider, kind: ProbeKin
     return [];
   }
   return [...names].sort().map((n) => ({ name: `${provider.name}:${shown}:${n}`, args: () => [], context: probeContextOf(kind, path, n, kernel) }));
+}
+
+/**
+ * `-lv 'struct task_struct'`: the kernel's definition of a struct or union from BTF, one member a line as C
+ * declares it (bitfields with their width); nothing when BTF has no such type.
+ */
+function listComposite(kernel: KernelInfo, keyword: 'struct' | 'union', name: string): string[] {
+  const btf = kernel.btf;
+  const id = btf?.findByName(name, keyword);
+  if (!btf || id === undefined) return [];
+  const lines = [`${keyword} ${name} {`];
+  for (const m of btf.members(id)) {
+    const decl = formatDeclaration(btf, m.typeId, m.name);
+    lines.push(`\t${decl}${m.bitfieldSize ? `:${m.bitfieldSize}` : ''};`);
+  }
+  lines.push('};');
+  return lines;
 }
