@@ -14,21 +14,13 @@ import { mapDelete, mapHasKey } from './maps.js';
 import { genLen, genStack } from './stacks.js';
 import type { ProbeCodegen } from './probe.js';
 import { EVENT, EVENT_HEADER, type RecordArg } from './resources.js';
-
-/** Whether a pointer-like argument of str()/buf() points into user memory at this probe. */
-function spaceOf(g: ProbeCodegen, e: Expr): 'kernel' | 'user' {
-  const t = g.type(e);
-  if (t.kind === 'pointer') return t.space;
-  const k = g.pt.probe.kind;
-  if (k === 'uprobe' || k === 'uretprobe') return 'user';
-  if (k === 'tracepoint' && g.pt.probe.tracepoint?.category === 'syscalls') return 'user';
-  return 'kernel';
-}
+import { copyVarStatus, spaceOf, userReadOf } from './user-reads.js';
 
 /** Builds and sends a record of `kind`/`id` with `args` laid out after the header (8-byte aligned). */
 function sendRecord(g: ProbeCodegen, kind: number, id: number, args: readonly Expr[], userStatus: boolean): { layout: RecordArg[]; size: number } {
   const b = g.b;
   const layout: RecordArg[] = [];
+  const skips = new Map<RecordArg, number>();
   let off = EVENT_HEADER;
   for (const a of args) {
     const t = g.type(a);
@@ -39,7 +31,9 @@ function sendRecord(g: ProbeCodegen, kind: number, id: number, args: readonly Ex
     const user = userStatus ? userReadOf(g, a) : null;
     if (user) {
       arg.statusOffset = off;
-      arg.userRead = user;
+      arg.userRead = { size: user.size, str: user.str };
+      // A buffer's bytes follow its length: the re-reads write there.
+      if (user.skip) skips.set(arg, user.skip);
       off += 16;
     }
     layout.push(arg);
@@ -57,7 +51,11 @@ function sendRecord(g: ProbeCodegen, kind: number, id: number, args: readonly Ex
     } else if (isScalar(g.type(a))) {
       g.scalar(a);
       b.emit(stx(8, SCRATCH, rec + l.offset, R0));
-    } else g.into(a, rec + l.offset, l.statusOffset !== undefined ? rec + l.statusOffset : undefined);
+    } else {
+      g.into(a, rec + l.offset, l.statusOffset !== undefined ? rec + l.statusOffset : undefined);
+      // A variable holding a user read brings its status along (user-reads.ts).
+      if (l.statusOffset !== undefined) copyVarStatus(g, a, rec + l.statusOffset);
+    }
   });
   eventHeader(b, rec, kind, id);
   const exitTp = syscallExitOf(g);
@@ -81,7 +79,7 @@ function sendRecord(g: ProbeCodegen, kind: number, id: number, args: readonly Ex
   b.mark(sent);
   g.res.deferred.push({
     format: id, pendingMap, size, exit: exitTp, entry: g.b.name,
-    fixups: fixups.map((l) => ({ offset: l.offset, statusOffset: l.statusOffset!, size: l.userRead!.size, str: l.userRead!.str })),
+    fixups: fixups.map((l) => ({ offset: l.offset + (skips.get(l) ?? 0), statusOffset: l.statusOffset!, size: l.userRead!.size, str: l.userRead!.str })),
   });
   return { layout, size };
 }
@@ -96,21 +94,6 @@ export function syscallExitOf(g: ProbeCodegen): { category: string; event: strin
   }
   if (p.kind === 'rawtracepoint' && p.rawtracepoint?.name === 'sys_enter') return { category: 'raw_syscalls', event: 'sys_exit' };
   return null;
-}
-
-/** How `e` reads user memory when it does (str/buf of a user pointer, a scalar through a user pointer). */
-function userReadOf(g: ProbeCodegen, e: Expr): { size: number; str: boolean } | null {
-  const t = g.type(e);
-  if (e.kind === 'Call' && (e.name === 'str' || e.name === 'buf') && e.args[0] && g.type(e.args[0]).kind !== 'string') {
-    if (spaceOf(g, e.args[0]) !== 'user') return null;
-    return e.name === 'str' ? { size: sizeOf(t), str: true } : null;
-  }
-  if (!isScalar(t)) return null;
-  const base = e.kind === 'FieldAccess' ? e.expr : e.kind === 'Unary' && e.op === '*' ? e.operand : null;
-  if (!base) return null;
-  const bt = g.type(base);
-  if (bt.kind !== 'pointer' || bt.space !== 'user') return null;
-  return { size: Math.min(8, sizeOf(t)), str: false };
 }
 
 /** True when `e` reads user memory (str/buf of a user pointer, a user struct field): its record carries a status. */

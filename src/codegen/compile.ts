@@ -20,6 +20,7 @@ import { type CodegenOptions, ProbeCodegen, type UserReadHook } from './probe.js
 import type { Resources } from './resources.js';
 import { SCRATCH_BUSY_MAP, SCRATCH_SLOTS } from './scratch-slots.js';
 import { SLEEP_SCRATCH_ENTRIES, SLEEP_SCRATCH_MAP } from './sleepable.js';
+import { checkStoredUserReads } from './user-reads.js';
 import { WQ_CTL_MAP, wqDeferredPrograms, wqExitProbe } from './wq-deferred.js';
 import { BtfBuilder } from '../btf/index.js';
 
@@ -120,6 +121,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     return { ok: false, diagnostics: diags };
   }
   const typed = typecheck(parsed.program, probes, kernel, diags, { maxStrlen, params, named, ...(kernel.kernelSymbolAddress ? { kernelSymbol: (n: string) => kernel.kernelSymbolAddress!(n) } : {}), ...(o.floor ? { floor: o.floor } : {}), ...(o.command ? { command: true } : {}) });
+  if (!diags.hasErrors()) checkStoredUserReads(parsed.program, typed, diags, o.floor ?? 'any');
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };
   const declared = checkMapDecls(parsed.program, typed.maps, diags);
   if (diags.hasErrors()) return { ok: false, diagnostics: diags };

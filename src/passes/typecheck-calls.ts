@@ -129,6 +129,7 @@ const CHECKERS: Record<string, Checker> = {
   buf(c, ctx) {
     if (!arity(c, ctx, 1, 2)) return unknown;
     const t = ctx.expr(c.args[0]!);
+    if (t.kind === 'pointer' && t.space === 'user') ctx.userRead(c.loc, 'buf()');
     let size = t.kind === 'array' ? t.len * (t.elem.kind === 'int' ? t.elem.size : 8) : 64;
     if (c.args[1]) {
       integerArg(c.args[1], c, ctx, 'length');

@@ -53,6 +53,8 @@ export interface TypeOptions {
   params: readonly string[];
   /** The provenance floor demanded of user-memory reads (--reads); 'any' when absent. */
   floor?: 'any' | 'recovered' | 'exact';
+  /** The probes that may sleep on this kernel, for the hint of a refused user read (set by typecheck()). */
+  maySleepHint?: () => string;
   /** A command is started for the script (-c): `cpid` has a value. */
   command?: boolean;
   /** Named program parameters (`--name=value`), read by getopt(). */
@@ -61,8 +63,14 @@ export interface TypeOptions {
   kernelSymbol?: (name: string) => bigint | null;
 }
 
-/** Probe kinds in which a program may sleep, i.e. where user memory can be read reliably. */
-export const MAY_SLEEP_PROBES = 'tracepoint:syscalls:*, tracepoint:raw_syscalls:*, rawtracepoint:sys_enter, rawtracepoint:sys_exit, uprobe, uretprobe';
+/**
+ * Probe kinds in which a program may sleep, i.e. where user memory can be read reliably, on `kernel`: uprobes
+ * only where sleepable uprobe programs load (the same feature probe that classifies them, probes.ts).
+ */
+export function maySleepProbes(kernel?: KernelInfo): string {
+  const syscalls = 'tracepoint:syscalls:*, tracepoint:raw_syscalls:*, rawtracepoint:sys_enter, rawtracepoint:sys_exit';
+  return kernel?.sleepableUprobes?.() ? `${syscalls}, uprobe, uretprobe` : syscalls;
+}
 
 /** Context handed to the builtin-function checker. */
 export interface CheckContext {
@@ -159,7 +167,7 @@ export function typecheck(program: Program, probes: readonly ResolvedProbe[], ke
   const decls = readCDefinitions(program.cDefinitions, diags, (name) => btfTypes?.byName(name) ?? null);
   for (let round = 0; round < 2; round++) {
     const quiet = round === 0;
-    result = probes.map((probe) => checkProbe(program, probe, maps, btfTypes, decls, quiet ? null : diags, options));
+    result = probes.map((probe) => checkProbe(program, probe, maps, btfTypes, decls, quiet ? null : diags, { ...options, maySleepHint: () => maySleepProbes(kernel) }));
   }
   return { probes: result, maps, btfTypes };
 }
@@ -211,7 +219,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       const floor = options.floor ?? 'any';
       if (floor === 'any' || probe.context !== 'atomic') return;
       err(loc, `${what} reads user memory, which needs a probe that may sleep to be read reliably (--reads=${floor}); ${probe.name} runs in atomic context`,
-        [`probes that may sleep: ${MAY_SLEEP_PROBES}`]);
+        [`probes that may sleep: ${options.maySleepHint?.() ?? maySleepProbes()}`]);
     },
     mapType(m, whole = false) {
       const sig = maps.get(m.name);

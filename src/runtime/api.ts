@@ -91,7 +91,14 @@ export type TraceEvent =
   /** `join(array, sep)`: the strings of the array joined by `sep` (the CLI prints it as a line). */
   | { readonly type: 'join'; readonly text: string }
   /** A helper call failed with `retcode` (a negative errno); reported only when the trace asked for it. */
-  | { readonly type: 'helper-error'; readonly helper: string; readonly retcode: number; readonly location: ScriptLocation | null };
+  | { readonly type: 'helper-error'; readonly helper: string; readonly retcode: number; readonly location: ScriptLocation | null }
+  /**
+   * The kernel refused the sleepable program of the uprobe `probe` (e.g. it needs a stack-trace map, which a
+   * sleepable program may not use), so its plain program runs: its user reads do not fault pages in and are
+   * lost when a page is not resident (labelled `lost`). `reason` is the verifier's. Delivered before any
+   * event of the script, once per such probe (the CLI prints it on stderr).
+   */
+  | { readonly type: 'sleep-fallback'; readonly probe: string; readonly reason: string };
 
 /** What a trace leaves when it stops. */
 export interface TraceResult {
@@ -250,6 +257,7 @@ class RunningTrace implements Trace {
   readonly warnings: readonly Diagnostic[];
   readonly #session: Session;
   readonly #signal: AbortSignal | undefined;
+  readonly #sleepFallbacks: readonly { probe: string; reason: string }[];
   #result: Promise<TraceResult> | null = null;
   #closed = false;
   #eventsTaken = false;
@@ -258,6 +266,8 @@ class RunningTrace implements Trace {
     this.#session = session;
     this.attached = session.attached;
     this.warnings = warnings;
+    // Read now: the session's programs are gone once it is closed.
+    this.#sleepFallbacks = session.sleepFallbacks;
     this.#signal = signal;
     // The session's signal fires when the script calls exit() (and on stop/close, which set #result/#closed
     // first). It fires inside the ring-buffer callback: stop from a microtask, once that callback has returned.
@@ -282,6 +292,7 @@ class RunningTrace implements Trace {
   }
 
   async *#events(): AsyncGenerator<TraceEvent, void, undefined> {
+    for (const f of this.#sleepFallbacks) yield { type: 'sleep-fallback', probe: f.probe, reason: f.reason };
     for await (const ev of this.#session.events()) {
       const out = toTraceEvent(ev);
       if (out) yield out;

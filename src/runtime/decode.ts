@@ -64,8 +64,11 @@ export interface DecodedArg {
   readonly provenance?: ReadProvenance;
 }
 
-/** Status bits of a value re-read at syscall exit and of one read later by a bpf_wq callback (codegen's PROVENANCE_*). */
-const PROVENANCE_EXIT = 1n << 40n, PROVENANCE_DEFERRED = 1n << 41n;
+/**
+ * Status bits of a value re-read at syscall exit, of one read later by a bpf_wq callback (codegen's PROVENANCE_*),
+ * and of a variable's value that was not a user read this time (PROVENANCE_NONE, codegen/user-reads.ts).
+ */
+const PROVENANCE_EXIT = 1n << 40n, PROVENANCE_DEFERRED = 1n << 41n, PROVENANCE_NONE = 1n << 42n;
 
 /** A view of the `length` bytes at `offset` of `view` (one ring-buffer record), clamped to `view`. */
 export function recordView(view: DataView, offset: number, length: number): DataView {
@@ -261,6 +264,7 @@ export function decodeRecordArgs(view: DataView, recordOffset: number, args: rea
     if (arg.statusOffset !== undefined) {
       const status = readInt(view, recordOffset + arg.statusOffset, 8, true);
       if (status < 0n) return { value: zeroValue(arg.type), lost: { errno: Number(-status) }, provenance: 'lost' };
+      if ((status & PROVENANCE_NONE) !== 0n) return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options) };
       return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options), provenance: (status & PROVENANCE_DEFERRED) !== 0n ? 'deferred' : status >= PROVENANCE_EXIT ? 'exit' : 'exact' };
     }
     return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options) };
