@@ -5,7 +5,7 @@
  * structs, laid out as the x86-64 System V ABI lays them out (each field at a multiple of its alignment, the
  * whole rounded up to the largest alignment), for casts, field access, sizeof and offsetof.
  */
-import type { CDefinition, Diagnostics } from '../lang/index.js';
+import type { CDefinition, Diagnostics, Preprocessor } from '../lang/index.js';
 import {
   alignOf, type EnumVariant, pointer, type RecordField, s16, s32, s64, s8, sizeOf, type Type, u16, u32, u64, u8,
 } from '../types/types.js';
@@ -33,9 +33,12 @@ const C_INTS: Record<string, Type> = {
 class CSyntaxError extends Error {}
 
 /** Reads the preamble's definitions; `lookup` finds types it does not declare (kernel BTF). */
-export function readCDefinitions(defs: readonly CDefinition[], diags: Diagnostics, lookup: (name: string) => Type | null): CDeclarations {
+export function readCDefinitions(
+  defs: readonly CDefinition[], diags: Diagnostics, lookup: (name: string) => Type | null, defines: readonly Preprocessor[] = [],
+): CDeclarations {
   const constants = new Map<string, { value: bigint; type: Type }>();
   const types = new Map<string, Type>();
+  for (const d of defines) readDefine(d, constants);
   for (const d of defs) {
     try {
       new Reader(d.text, constants, types, lookup).definitions();
@@ -45,6 +48,24 @@ export function readCDefinitions(defs: readonly CDefinition[], diags: Diagnostic
     }
   }
   return { constants, types };
+}
+
+/**
+ * `#define NAME 314` (an integer, in any C base, with U/L suffixes, parentheses or a minus; or the name of an
+ * earlier constant): NAME becomes an int64 constant, as bpftrace substitutes it. Other macros stay unknown
+ * names, so their uses get "Unknown identifier" where they appear.
+ */
+function readDefine(d: Preprocessor, constants: Map<string, { value: bigint; type: Type }>): void {
+  if (d.directive !== 'define' || !d.defineName || !d.defineValue) return;
+  const m = /^\(?\s*(-?)\s*(0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)[uUlL]*\s*\)?$/.exec(d.defineValue);
+  if (m) {
+    const digits = m[2]!;
+    const magnitude = /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+    constants.set(d.defineName, { value: m[1] ? -magnitude : magnitude, type: s64 });
+    return;
+  }
+  const alias = constants.get(d.defineValue);
+  if (alias) constants.set(d.defineName, alias);
 }
 
 /** A recursive-descent reader over one definition's tokens. */

@@ -164,7 +164,7 @@ export function typecheck(program: Program, probes: readonly ResolvedProbe[], ke
   const maps = new Map<string, MapSig>();
   // Two rounds: maps assigned in a later probe are known when an earlier probe reads them.
   let result: ProbeTypes[] = [];
-  const decls = readCDefinitions(program.cDefinitions, diags, (name) => btfTypes?.byName(name) ?? null);
+  const decls = readCDefinitions(program.cDefinitions, diags, (name) => btfTypes?.byName(name) ?? null, program.preprocessor);
   for (let round = 0; round < 2; round++) {
     const quiet = round === 0;
     result = probes.map((probe) => checkProbe(program, probe, maps, btfTypes, decls, quiet ? null : diags, { ...options, maySleepHint: () => maySleepProbes(kernel) }));
