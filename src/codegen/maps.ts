@@ -67,8 +67,9 @@ export function mapRead(g: ProbeCodegen, m: MapRef, dst: number | null): void {
   const b = g.b;
   const sm = g.res.map(m.name);
   if (sm.agg) {
-    if (dst !== null) throw new CodegenError(`the value of ${sm.agg}() map ${m.name} is an integer`);
     percpuValue(g, sm, buildKey(g, m, sm));
+    // As a tuple element or a map key, the aggregated value is a 64-bit integer in place.
+    if (dst !== null) b.emit(stx(8, SCRATCH, dst, R0));
     return;
   }
   const keyOff = buildKey(g, m, sm);
