@@ -211,7 +211,14 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
         return;
       }
       if (st0.kind === 'string') {
-        g.into(src, dst);
+        if (sizeOf(st0) <= sizeOf(t)) {
+          g.into(src, dst);
+          return;
+        }
+        // A shorter str() of a string: its first bytes, then the NUL that ends it.
+        const n = sizeOf(t) - 1;
+        copyScratch(b, dst, g.materialize(src), n);
+        b.emit(st(1, SCRATCH, dst + n, 0));
         return;
       }
       const size = c.name === 'str' ? sizeOf(t) : (t as Extract<Type, { kind: 'buffer' }>).size;
