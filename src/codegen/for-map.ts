@@ -19,7 +19,7 @@
  * loop value is the total over every CPU, as bpftrace prints it, read with bpf_map_lookup_percpu_elem (5.19).
  */
 import {
-  alu64Imm, call, exit, jmpImm, ldFuncAddr, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R6, R7, R8, R9, R10, type Insn,
+  alu64Imm, call, jmpImm, ldFuncAddr, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R6, R7, R9, R10,
   type Reg, st, stx,
 } from '../asm/index.js';
 import type { For, MapRef } from '../lang/index.js';
@@ -27,16 +27,10 @@ import { sizeOf, type Type } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
 import { scratchPtr, zeroScratch } from './emit.js';
 import { percpuValue } from './maps.js';
+import { endCallback, FRAME, rebaseFrame } from './loop-callback.js';
 import type { ProbeCodegen } from './probe.js';
 
-/** The register a callback holds the caller's frame address in (callee-saved, unused elsewhere by codegen). */
-const FRAME: Reg = R8;
 
-/** An instruction of a callback, with the caller's frame in place of its own: R10 → R8. */
-function rebaseFrame(insn: Insn): Insn {
-  if (insn.src !== R10 && insn.dst !== R10) return insn;
-  return { ...insn, ...(insn.src === R10 ? { src: FRAME } : {}), ...(insn.dst === R10 ? { dst: FRAME } : {}) };
-}
 
 /** Copies `size` bytes at the pointer in `from` to scratch at `dst` (unrolled when small, else one read helper). */
 function copyFrom(g: ProbeCodegen, from: Reg, dst: number, size: number): void {
@@ -101,19 +95,6 @@ export function genForMap(g: ProbeCodegen, s: For): void {
       if (saved.var) g.vars.set(s.variable.name, saved.var);
       else g.vars.delete(s.variable.name);
     }
-    // Each ending only when something reaches it: the verifier rejects code that can never run.
-    if (b.reachable || b.jumpsTo(cont)) {
-      b.mark(cont);
-      b.emit(mov64Imm(R0, 0), exit());
-    }
-    const exits = b.jumpsTo(stopped);
-    if (exits) {
-      b.mark(stopped);
-      b.emit(st(8, R10, stop, 1));
-    }
-    if (exits || b.jumpsTo(brk)) {
-      b.mark(brk);
-      b.emit(mov64Imm(R0, 1), exit());
-    }
+    endCallback(g, { cont, brk, stopped, stop });
   }, rebaseFrame);
 }

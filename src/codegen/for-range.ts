@@ -20,11 +20,12 @@
  *     [ctxSave]   R6, the probe's context          (shared with loops over maps: ProbeCodegen.frameSlots)
  *     [scrSave]   R9, this CPU's scratch buffer
  */
-import { alu64Imm, alu64Reg, call, exit, ja, jmpImm, jmpReg, ldFuncAddr, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R6, R8, R9, R10, type Insn, type Reg, st, stx } from '../asm/index.js';
+import { alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldFuncAddr, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R6, R9, R10, st, stx } from '../asm/index.js';
 import type { For, Range } from '../lang/index.js';
 import { constantInt } from '../passes/typecheck-calls.js';
 import { CodegenError } from './builder.js';
 import { reload, spill } from './emit.js';
+import { endCallback, FRAME, rebaseFrame } from './loop-callback.js';
 import type { ProbeCodegen } from './probe.js';
 
 /** Ranges of constants up to this many iterations are generated inline (the verifier walks every one). */
@@ -33,14 +34,7 @@ export const INLINE_RANGE_MAX = 32;
 /** Label prefix of bpf_loop callbacks: func-info.ts gives them bpf_loop's callback prototype. */
 export const LOOP_CALLBACK_PREFIX = 'range_loop_cb';
 
-/** The register a callback holds the caller's frame address in (as in for-map.ts). */
-const FRAME: Reg = R8;
 
-/** An instruction of a callback, with the caller's frame in place of its own: R10 → R8. */
-function rebaseFrame(insn: Insn): Insn {
-  if (insn.src !== R10 && insn.dst !== R10) return insn;
-  return { ...insn, ...(insn.src === R10 ? { src: FRAME } : {}), ...(insn.dst === R10 ? { dst: FRAME } : {}) };
-}
 
 /** Whether a range loop is generated inline: both bounds constants, at most INLINE_RANGE_MAX iterations. */
 export function inlineRange(r: Range, params: readonly string[]): boolean {
@@ -115,19 +109,6 @@ function genBpfLoop(g: ProbeCodegen, s: For, r: Range): void {
       g.loops.pop();
       g.exitLabel = savedExit;
     }
-    // Each ending only when something reaches it: the verifier rejects code that can never run.
-    if (b.reachable || b.jumpsTo(cont)) {
-      b.mark(cont);
-      b.emit(mov64Imm(R0, 0), exit());
-    }
-    const exits = b.jumpsTo(stopped);
-    if (exits) {
-      b.mark(stopped);
-      b.emit(st(8, R10, stop, 1));
-    }
-    if (exits || b.jumpsTo(brk)) {
-      b.mark(brk);
-      b.emit(mov64Imm(R0, 1), exit());
-    }
+    endCallback(g, { cont, brk, stopped, stop });
   }, rebaseFrame);
 }

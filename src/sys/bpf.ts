@@ -6,7 +6,7 @@
 import { Attr, cString } from './attr.js';
 import { sys } from './backend.js';
 import * as C from './constants.js';
-import { ENOSPC, SysError } from './errors.js';
+import { EAGAIN, ENOSPC, SysError } from './errors.js';
 import { Fd } from './fd.js';
 
 /** Size of the attr we pass: large enough for every command we use; the kernel checks the tail is zero. */
@@ -148,7 +148,10 @@ export function progLoadOnce(o: ProgLoadAttr): ProgLoadResult & { logTrueSize: n
     a.u32(76, 8).ptr(80, o.funcInfo).u32(88, o.funcInfoCount ?? o.funcInfo.byteLength / 8); // func_info_rec_size, func_info, func_info_cnt
   }
   a.u32(108, o.attachBtfId ?? 0); // attach_btf_id
-  const r = sys().bpf(C.BPF_PROG_LOAD, a.bytes.subarray(0, ATTR_SIZE));
+  // The verifier gives up with EAGAIN when a signal arrives while it works (a profiler's SIGPROF, a Ctrl-C
+  // being handled); like libbpf, try again a few times before reporting it.
+  let r = sys().bpf(C.BPF_PROG_LOAD, a.bytes.subarray(0, ATTR_SIZE));
+  for (let tries = 1; r === -EAGAIN && tries < 5; tries++) r = sys().bpf(C.BPF_PROG_LOAD, a.bytes.subarray(0, ATTR_SIZE));
   const text = log ? new TextDecoder().decode(log.subarray(0, Math.max(0, log.indexOf(0)))) : '';
   const logTrueSize = a.getU32(140); // log_true_size (6.4)
   if (r < 0) return { ok: false, errno: -r, log: text, logTrueSize };
