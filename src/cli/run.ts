@@ -168,7 +168,7 @@ export async function runScript(o: RunOptions): Promise<number> {
     if (summary.lost > 0n) printer.lostEvents(summary.lost);
     const r = summary.reads;
     if (r.exact + r.exit + r.deferred + r.lost > 0 && !o.quiet) {
-      process.stderr.write(`User-memory reads: ${r.exact} exact, ${r.exit} recovered at syscall exit, ${r.deferred} deferred, ${r.lost} lost\n`);
+      process.stderr.write(`User-memory reads: ${r.exact} exact, ${r.exit} recovered at syscall exit, ${r.deferred} deferred, ${r.lost} lost${r.kernel ? `, ${r.kernel} from the kernel's descriptor path` : ''}\n`);
       const d = summary.deferredReads;
       if (d && o.verbose) {
         process.stderr.write(`Deferred reads: ${d.ready}/${d.slots} slots ready, ${d.started} started, ${d.done} done, ` +

@@ -21,6 +21,7 @@ import type { Resources } from './resources.js';
 import { SCRATCH_BUSY_MAP, SCRATCH_SLOTS } from './scratch-slots.js';
 import { SLEEP_SCRATCH_ENTRIES, SLEEP_SCRATCH_MAP } from './sleepable.js';
 import { checkStoredUserReads } from './user-reads.js';
+import { kernelPathMap, kernelPathOffsets, returnsFd } from './kernel-path.js';
 import { WQ_CTL_MAP, wqDeferredPrograms, wqExitProbe } from './wq-deferred.js';
 import { BtfBuilder } from '../btf/index.js';
 
@@ -164,6 +165,10 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     });
     // One BTF per collection: the deferred-read slots and callbacks, then the other programs' func_info.
     const btf = new BtfBuilder();
+    // Path reads of openat & co. still lost at exit fall back to the kernel's path of the returned fd.
+    const kpath = res.deferred.some(returnsFd) ? kernelPathOffsets(kernel.btf) : null;
+    if (kpath) for (const d of res.deferred) if (returnsFd(d) && d.fixups.some((f) => f.str)) d.kernelPath = kpath;
+    const kpathMap = kernelPathMap(res.deferred);
     const wq = o.deferredReads && res.deferred.length ? wqDeferredPrograms(res.deferred, btf) : null;
     res.deferred.forEach((d, i) => {
       const prog = wq ? wq.programs[i]! : exitProgram(d, i);
@@ -187,6 +192,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
         ...res.stackMaps.map((m) => ({ name: m.name, kind: 'stack_trace' as const, keySize: 4, valueSize: m.limit * 8, maxEntries: 4096 })),
         ...res.deferred.map((d) => ({ name: d.pendingMap, kind: 'hash' as const, keySize: 8, valueSize: d.size, maxEntries: 16384 })),
         ...(wq?.maps ?? []),
+        ...(kpathMap ? [kpathMap] : []),
       ],
       programs,
       ...(funcBtf ? { btf: funcBtf } : {}),

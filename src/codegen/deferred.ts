@@ -14,6 +14,7 @@ import type { ProgramSpec } from '../loader/index.js';
 import type { ResolvedProbe } from '../passes/probes.js';
 import { ProgramBuilder } from './builder.js';
 import { outputRecordAt } from './emit.js';
+import { emitKernelPaths, saveReturnValue } from './kernel-path.js';
 import { type DeferredRecord, PROVENANCE_EXIT } from './resources.js';
 
 /** The program that completes `d` at its syscall's exit. */
@@ -21,10 +22,13 @@ export function exitProgram(d: DeferredRecord, index: number): ProgramSpec {
   const name = `x${index}_exit`;
   const b = new ProgramBuilder(name);
   const done = b.newLabel('done');
+  // trace_event_raw_sys_exit: the return value is the long at offset 16.
+  const ret = d.kernelPath ? saveReturnValue(b, 16) : null;
   const key = b.allocStack(8);
   b.emit(call('get_current_pid_tgid'), stx(8, R10, key, R0), ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key),
     call('map_lookup_elem'), jmpImm('jeq', R0, 0, done), mov64Reg(R7, R0));
   emitExitRereads(b, d);
+  if (ret !== null) emitKernelPaths(b, d, ret);
   // Send the completed record (batched wake-ups, as every record), then forget it.
   outputRecordAt(b, (reg) => b.emit(mov64Reg(reg, R7)), d.size);
   b.emit(ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_delete_elem'));

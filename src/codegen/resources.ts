@@ -6,6 +6,7 @@
 import type { MapKind } from '../loader/index.js';
 import type { ResolvedProbe } from '../passes/probes.js';
 import type { AggFn, Type } from '../types/types.js';
+import type { KernelPathOffsets } from './kernel-path.js';
 
 /** Event record kinds (u32 at offset 0 of every ring-buffer record; u32 `id` at offset 4). */
 export const EVENT = {
@@ -49,6 +50,11 @@ export interface DeferredRecord {
    * of its counters in Resources.wqCtlMap, and the pool's size. Absent when the kernel cannot do it.
    */
   wq?: { poolMap: string; ctlIndex: number; slots: number };
+  /**
+   * For calls returning a descriptor opened from the path (openat...): where the kernel's fields are, so the
+   * exit program writes the descriptor's path where the path read is still lost (kernel-path.ts).
+   */
+  kernelPath?: KernelPathOffsets;
 }
 
 /** Size of the event header (kind u32, id u32). */

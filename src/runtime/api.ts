@@ -63,7 +63,7 @@ export interface ScriptLocation {
 export type TraceEvent =
   /**
    * `printf()`: the formatted text, newline included when the format had one, and how each user-memory
-   * argument was obtained, in argument order (`exact` at the event, `exit` re-read at the syscall's exit,
+   * argument was obtained, in argument order (`exact` at the event, `exit` re-read at the syscall's exit, `kernel`, `deferred`,
    * `lost`); empty when the format reads no user memory.
    */
   | { readonly type: 'printf'; readonly text: string; readonly provenance: readonly ReadProvenance[] }
@@ -108,7 +108,7 @@ export interface TraceResult {
   readonly lost: bigint;
   /** The code the script passed to `exit()`, or null when it was stopped otherwise. */
   readonly exitCode: number | null;
-  /** Reads of user memory by provenance: `exact` at the event, `exit` re-read at the syscall's exit, `deferred` read after the call returned, `lost`. */
+  /** Reads of user memory by provenance: `exact` at the event, `exit` re-read at the syscall's exit, `kernel` the path of the descriptor an open call returned, `deferred` read after the call returned, `lost`. */
   readonly reads: Readonly<ReadCounts>;
 }
 

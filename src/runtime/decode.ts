@@ -52,9 +52,10 @@ export interface DecodeOptions {
 
 /**
  * How a user-memory value was obtained: read at the event, re-read at syscall exit, read by a bpf_wq callback
- * after the call returned (`deferred`: another thread may have changed the memory by then), or lost.
+ * after the call returned (`deferred`: another thread may have changed the memory by then), taken from kernel
+ * state instead (`kernel`: the path of the descriptor an open call returned), or lost.
  */
-export type ReadProvenance = 'exact' | 'exit' | 'deferred' | 'lost';
+export type ReadProvenance = 'exact' | 'exit' | 'kernel' | 'deferred' | 'lost';
 
 /** One decoded output-record argument; `lost` when the user-memory read behind it failed. */
 export interface DecodedArg {
@@ -66,9 +67,10 @@ export interface DecodedArg {
 
 /**
  * Status bits of a value re-read at syscall exit, of one read later by a bpf_wq callback (codegen's PROVENANCE_*),
- * and of a variable's value that was not a user read this time (PROVENANCE_NONE, codegen/user-reads.ts).
+ * of a variable's value that was not a user read this time (PROVENANCE_NONE, codegen/user-reads.ts), and of the
+ * kernel's path of a returned descriptor standing in for a lost path read (PROVENANCE_KERNEL, codegen/kernel-path.ts).
  */
-const PROVENANCE_EXIT = 1n << 40n, PROVENANCE_DEFERRED = 1n << 41n, PROVENANCE_NONE = 1n << 42n;
+const PROVENANCE_EXIT = 1n << 40n, PROVENANCE_DEFERRED = 1n << 41n, PROVENANCE_NONE = 1n << 42n, PROVENANCE_KERNEL = 1n << 43n;
 
 /** A view of the `length` bytes at `offset` of `view` (one ring-buffer record), clamped to `view`. */
 export function recordView(view: DataView, offset: number, length: number): DataView {
@@ -265,7 +267,8 @@ export function decodeRecordArgs(view: DataView, recordOffset: number, args: rea
       const status = readInt(view, recordOffset + arg.statusOffset, 8, true);
       if (status < 0n) return { value: zeroValue(arg.type), lost: { errno: Number(-status) }, provenance: 'lost' };
       if ((status & PROVENANCE_NONE) !== 0n) return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options) };
-      return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options), provenance: (status & PROVENANCE_DEFERRED) !== 0n ? 'deferred' : status >= PROVENANCE_EXIT ? 'exit' : 'exact' };
+      const provenance = (status & PROVENANCE_KERNEL) !== 0n ? 'kernel' : (status & PROVENANCE_DEFERRED) !== 0n ? 'deferred' : status >= PROVENANCE_EXIT ? 'exit' : 'exact';
+      return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options), provenance };
     }
     return { value: decodeRecordValue(view, recordOffset + arg.offset, arg.type, options) };
   });

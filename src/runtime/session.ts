@@ -66,6 +66,8 @@ export interface SessionOptions {
 export interface ReadCounts {
   exact: number;
   exit: number;
+  /** The kernel's path of the descriptor an open call returned, in place of a path read lost at exit. */
+  kernel: number;
   /** Read by a bpf_wq callback after the call returned (what the exit re-read could not recover). */
   deferred: number;
   lost: number;
@@ -109,7 +111,7 @@ export class Session {
     });
   }
   /** User-memory reads seen so far, by provenance. */
-  readonly reads: ReadCounts = { exact: 0, exit: 0, deferred: 0, lost: 0 };
+  readonly reads: ReadCounts = { exact: 0, exit: 0, kernel: 0, deferred: 0, lost: 0 };
 
   private constructor(script: CompiledScript, coll: Collection, options: SessionOptions) {
     this.#script = script;
@@ -185,6 +187,7 @@ export class Session {
           const floor = this.#options.floor ?? 'any';
           if (a.provenance === 'lost' && floor !== 'any') reasons.push(`a user read was lost (${errnoName(a.lost?.errno ?? 0)})`);
           else if (a.provenance === 'exit' && floor === 'exact') reasons.push('a user read was only recovered at syscall exit');
+          else if (a.provenance === 'kernel' && floor === 'exact') reasons.push('a path read was replaced by the kernel\'s path of the returned descriptor');
           else if (a.provenance === 'deferred' && floor !== 'any') reasons.push('a user read was only deferred (read after the call returned)');
         }
         const marks = this.#options.marks ?? true;
@@ -408,12 +411,14 @@ function readCat(path: string, max: number): string | { errno: number } {
 
 /**
  * The documented provenance markers of text output: a value recovered at syscall exit gets a `~` suffix, one
- * read later by a bpf_wq callback (after the call returned) `~~`; a lost value prints as `<lost:ERRNO>`
+ * read later by a bpf_wq callback (after the call returned) `~~`, the kernel's path of the descriptor an open
+ * call returned (standing in for a lost path read) `~fd`; a lost value prints as `<lost:ERRNO>`
  * instead of an empty string or zero.
  */
 export function markRead(text: string, arg: DecodedArg): string {
   if (arg.provenance === 'lost') return `<lost:${errnoName(arg.lost?.errno ?? 0)}>`;
   if (arg.provenance === 'exit') return `${text}~`;
   if (arg.provenance === 'deferred') return `${text}~~`;
+  if (arg.provenance === 'kernel') return `${text}~fd`;
   return text;
 }

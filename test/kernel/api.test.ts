@@ -52,7 +52,7 @@ test('a begin probe yields its printf, exit() stops the trace, stop() returns th
   const result = await t.stop();
   assert.equal(result.exitCode, 0);
   assert.equal(result.lost, 0n);
-  assert.deepEqual(result.reads, { exact: 0, exit: 0, deferred: 0, lost: 0 });
+  assert.deepEqual(result.reads, { exact: 0, exit: 0, kernel: 0, deferred: 0, lost: 0 });
   assert.deepEqual(Object.keys(result.maps), ['@m']);
   assert.equal(result.maps['@m']!.valueKind, 'count');
   assert.deepEqual(counts(result.maps['@m']), [[1n, 1n]]);

@@ -4,6 +4,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compile } from '../../src/codegen/index.js';
 import { PROVENANCE_NONE } from '../../src/codegen/user-reads.js';
+import { KPATH_MAP, kernelPathMap, kernelPathOffsets, PROVENANCE_KERNEL, returnsFd } from '../../src/codegen/kernel-path.js';
+import { exitProgram } from '../../src/codegen/deferred.js';
+import type { DeferredRecord } from '../../src/codegen/resources.js';
+import { disassemble } from '../../src/asm/index.js';
+import { markRead } from '../../src/runtime/session.js';
 import type { RecordArg } from '../../src/codegen/resources.js';
 import { decodeRecordArgs } from '../../src/runtime/decode.js';
 import { string } from '../../src/types/types.js';
@@ -102,5 +107,42 @@ describe('decoding a variable\'s status', () => {
     bytes.set(new TextEncoder().encode('lit'), 8);
     new DataView(bytes.buffer).setBigInt64(16, BigInt(PROVENANCE_NONE), true);
     assert.deepEqual(decodeRecordArgs(new DataView(bytes.buffer), 0, args), [{ value: { kind: 'string', value: 'lit' } }]);
+  });
+});
+
+describe('kernel path of a returned descriptor', () => {
+  const offsets = { taskFiles: 1824, filesFdt: 32, fdtMaxFds: 0, fdtFd: 8, fileMnt: 64, fileDentry: 72, dentryParent: 24, dentryName: 40,
+    dentryLen: 36, vfsmountRoot: 0, mountMnt: 32, mountParent: 16, mountMountpoint: 24 };
+  const record = (event: string, kernelPath?: typeof offsets): DeferredRecord => ({
+    format: 0, pendingMap: 'pend_0', size: 96, exit: { category: 'syscalls', event }, entry: 'p0',
+    fixups: [{ offset: 8, statusOffset: 72, size: 64, str: true }], ...(kernelPath ? { kernelPath } : {}),
+  });
+
+  it('applies to the calls that return a descriptor opened from their path', () => {
+    assert.deepEqual(['sys_exit_openat', 'sys_exit_openat2', 'sys_exit_open', 'sys_exit_creat', 'sys_exit_write', 'sys_exit_execve'].map((e) => returnsFd(record(e))),
+      [true, true, true, true, false, false]);
+    assert.equal(returnsFd({ ...record('sys_exit'), exit: { category: 'raw_syscalls', event: 'sys_exit' } }), false);
+    assert.equal(kernelPathOffsets(null), null, 'no BTF, no walk');
+  });
+
+  it('the exit program walks the descriptor only when the offsets are known, in a work area twice the string', () => {
+    const plain = disassemble(exitProgram(record('sys_exit_openat'), 0).code).join('\n');
+    assert.doesNotMatch(plain, /get_current_task\b/);
+    const walk = disassemble(exitProgram(record('sys_exit_openat', offsets), 0).code).join('\n');
+    assert.match(walk, /get_current_task\b/);
+    assert.equal(kernelPathMap([record('sys_exit_openat')]), null);
+    const map = kernelPathMap([record('sys_exit_openat', offsets)])!;
+    assert.equal(map.name, KPATH_MAP);
+    assert.ok(map.valueSize >= 16 * 16 + 2 * 64, `value ${map.valueSize}`);
+  });
+
+  it('decodes status bit 43 as kernel, marked ~fd in text', () => {
+    const args: RecordArg[] = [{ type: string(16), offset: 8, statusOffset: 24 }];
+    const bytes = new Uint8Array(40);
+    bytes.set(new TextEncoder().encode('/tmp/t/p0001'), 8);
+    new DataView(bytes.buffer).setBigInt64(24, BigInt(PROVENANCE_KERNEL) + 13n, true);
+    const decoded = decodeRecordArgs(new DataView(bytes.buffer), 0, args);
+    assert.deepEqual(decoded, [{ value: { kind: 'string', value: '/tmp/t/p0001' }, provenance: 'kernel' }]);
+    assert.equal(markRead('/tmp/t/p0001', decoded[0]!), '/tmp/t/p0001~fd');
   });
 });
