@@ -62,9 +62,16 @@ export function zeroScratch(b: ProgramBuilder, off: number, size: number): void 
   for (; i < size; i++) b.emit(st(1, SCRATCH, off + i, 0));
 }
 
+/**
+ * The stack slot of the drops map key, one per program: it is written right before each lookup, so every
+ * output shares it (a slot per printf or per failed-helper report ran out of the 512-byte stack).
+ */
+const dropKeys = new WeakMap<ProgramBuilder, number>();
+
 /** drops[0] += 1 in the per-CPU drops map: a record could not be written because the ring buffer was full. */
 export function countDrop(b: ProgramBuilder): void {
-  const key = b.allocStack(8);
+  let key = dropKeys.get(b);
+  if (key === undefined) dropKeys.set(b, (key = b.allocStack(8)));
   const done = b.newLabel('drop_done');
   b.emit(st(4, R10, key, 0), ldMapFd(R1, DROPS_MAP), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_lookup_elem'),
     jmpImm('jeq', R0, 0, done), ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, 0, R1));

@@ -7,10 +7,10 @@
  *   0       4       8          16
  *   | kind  | id    | s64 rc   |     id indexes Resources.helperErrors (helper name and script location)
  */
-import { jmpImm, mov64Imm, R0, stx } from '../asm/index.js';
+import { jmpImm, ldx, mov64Imm, R0, stx } from '../asm/index.js';
 import type { SourceLocation } from '../lang/index.js';
-import { SCRATCH } from './builder.js';
-import { eventHeader, outputRecord, reload, spill } from './emit.js';
+import { type ProgramBuilder, SCRATCH } from './builder.js';
+import { eventHeader, outputRecord } from './emit.js';
 import type { ProbeCodegen } from './probe.js';
 import { EVENT } from './resources.js';
 
@@ -26,13 +26,21 @@ function site(g: ProbeCodegen, helper: string, at?: SourceLocation): number {
   });
 }
 
-/** Sends a helper_error record for site `id` with the result in R0. */
+/**
+ * One record buffer per program for every check: it is filled and sent within a few instructions, so the
+ * checks (one per map update in a script) share it rather than each taking scratch and stack space.
+ */
+const records = new WeakMap<ProgramBuilder, number>();
+
+/** Sends a helper_error record for site `id` with the result in R0, and leaves R0 as it was. */
 function sendHelperError(g: ProbeCodegen, id: number): void {
   const b = g.b;
-  const rec = b.allocScratch(16);
+  let rec = records.get(b);
+  if (rec === undefined) records.set(b, (rec = b.allocScratch(16)));
   b.emit(stx(8, SCRATCH, rec + 8, R0));
   eventHeader(b, rec, EVENT.helper_error, id);
   outputRecord(b, rec, 16);
+  b.emit(ldx(8, R0, SCRATCH, rec + 8));
 }
 
 /** After a call to `helper`, reports a negative result in R0 (always for map updates and deletes, else under -k); R0 is preserved. */
@@ -42,9 +50,7 @@ export function checkHelperResult(g: ProbeCodegen, helper: string, at?: SourceLo
   const id = site(g, helper, at);
   const ok = b.newLabel('helper_ok');
   b.emit(jmpImm('jsge', R0, 0, ok));
-  const rc = spill(b);
   sendHelperError(g, id);
-  reload(b, rc, R0);
   b.mark(ok);
 }
 
