@@ -7,7 +7,7 @@
  *   0       4       8          16
  *   | kind  | id    | s64 rc   |     id indexes Resources.helperErrors (helper name and script location)
  */
-import { jmpImm, ldx, mov64Imm, R0, stx } from '../asm/index.js';
+import { jmpImm, ldx, mov64Imm, R0, R10, stx } from '../asm/index.js';
 import type { SourceLocation } from '../lang/index.js';
 import { type ProgramBuilder, SCRATCH } from './builder.js';
 import { eventHeader, outputRecord } from './emit.js';
@@ -27,20 +27,22 @@ function site(g: ProbeCodegen, helper: string, at?: SourceLocation): number {
 }
 
 /**
- * One record buffer per program for every check: it is filled and sent within a few instructions, so the
- * checks (one per map update in a script) share it rather than each taking scratch and stack space.
+ * One record buffer and one stack slot per program for every check: they are used within a few instructions,
+ * so the checks (one per map update in a script) share them rather than each taking scratch and stack space.
  */
-const records = new WeakMap<ProgramBuilder, number>();
+const shared = new WeakMap<ProgramBuilder, { rec: number; rc: number }>();
 
 /** Sends a helper_error record for site `id` with the result in R0, and leaves R0 as it was. */
 function sendHelperError(g: ProbeCodegen, id: number): void {
   const b = g.b;
-  let rec = records.get(b);
-  if (rec === undefined) records.set(b, (rec = b.allocScratch(16)));
-  b.emit(stx(8, SCRATCH, rec + 8, R0));
-  eventHeader(b, rec, EVENT.helper_error, id);
-  outputRecord(b, rec, 16);
-  b.emit(ldx(8, R0, SCRATCH, rec + 8));
+  let s = shared.get(b);
+  if (s === undefined) shared.set(b, (s = { rec: b.allocScratch(16), rc: b.allocStack(8) }));
+  // R0 goes through the stack, not the record: the verifier keeps a spilled scalar's known range, which
+  // loops over the code after the check need to converge.
+  b.emit(stx(8, R10, s.rc, R0), stx(8, SCRATCH, s.rec + 8, R0));
+  eventHeader(b, s.rec, EVENT.helper_error, id);
+  outputRecord(b, s.rec, 16);
+  b.emit(ldx(8, R0, R10, s.rc));
 }
 
 /** After a call to `helper`, reports a negative result in R0 (always for map updates and deletes, else under -k); R0 is preserved. */
