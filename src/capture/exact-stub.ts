@@ -4,8 +4,12 @@
  * until siesta has attached its probes, then becomes the command with execve (same pid, filter inherited).
  *
  *   node exact-stub.js <nr,nr,...> <command> [args...]
+ *
+ * The number is written before the filter is installed: once it is, any syscall the filter traps (a write,
+ * which `siesta trace --exact` traps; a futex of Node's own) waits for a supervisor, which cannot have the
+ * listener yet. The supervisor takes the descriptor at that number once it is the listener.
  */
-import { readSync, writeSync } from 'node:fs';
+import { openSync, readSync, writeSync } from 'node:fs';
 import { execProgram, installUserNotifFilter, userNotifFilter } from '../sys/index.js';
 import { resolveCommand } from './exact-command.js';
 
@@ -21,7 +25,9 @@ if (!path) {
   process.exit(127);
 }
 const nrs = nrList.split(',').filter(Boolean).map(Number);
-const listener = installUserNotifFilter(userNotifFilter(nrs));
-writeSync(4, `${listener}\n`);
+// A descriptor number held open until the listener replaces it (dup2), so nothing else can take it meanwhile.
+const slot = openSync('/dev/null', 'r');
+writeSync(4, `${slot}\n`);
+installUserNotifFilter(userNotifFilter(nrs), slot);
 readSync(3, Buffer.alloc(1));
 execProgram(path, [command, ...args], process.env);

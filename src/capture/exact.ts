@@ -6,7 +6,7 @@
  * then reads resident pages: its values are exact. Tracee memory is never written.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedProbe } from '../passes/probes.js';
@@ -56,8 +56,20 @@ function stubPath(): string {
   return join(dir, 'dist/src/capture/exact-stub.js');
 }
 
+/** What else the supervisor reads for some trapped syscalls. */
+export interface ExactOptions {
+  /**
+   * Syscall number → [argument holding an iovec array, argument holding its count]: the data of the first
+   * `IOV_READ` elements is read too (writev's buffers, which the entry probe reads through the array).
+   */
+  iovecs?: ReadonlyMap<number, readonly [number, number]>;
+}
+
+/** iovec elements whose data the supervisor reads (the trace programs capture the first 8). */
+const IOV_READ = 8;
+
 /** Starts `words` stopped, under a seccomp supervisor for `trapped`. */
-export async function startExact(words: readonly string[], trapped: Map<number, number[]>): Promise<ExactChild> {
+export async function startExact(words: readonly string[], trapped: Map<number, number[]>, options: ExactOptions = {}): Promise<ExactChild> {
   blockingStdio();
   const child = spawn(process.execPath, [stubPath(), [...trapped.keys()].join(','), ...words], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
   const report = child.stdio[4] as NodeJS.ReadableStream;
@@ -71,14 +83,50 @@ export async function startExact(words: readonly string[], trapped: Map<number, 
   });
   const fdNum = Number(line);
   if (!Number.isInteger(fdNum) || !child.pid) throw new Error(`--exact: the command could not be started (${line || 'no listener'})`);
-  const listener = takeFd(child.pid, fdNum);
+  const listener = await takeListener(child, fdNum);
   let served = 0;
-  const supervised = serve(listener, trapped, () => served++, child);
+  const supervised = serve(listener, trapped, () => served++, child, options);
   const gate = child.stdio[3] as NodeJS.WritableStream;
   return { child, release: () => gate.end('\n'), supervised, served: () => served };
 }
 
-async function serve(listener: Fd, trapped: Map<number, number[]>, count: () => void, child: ChildProcess): Promise<void> {
+/**
+ * The listener, once the stub has installed its filter: the stub names the descriptor number first (see
+ * exact-stub.ts), so the number may still be /dev/null when asked; a few milliseconds later it is the listener.
+ */
+async function takeListener(child: ChildProcess, fdNum: number): Promise<Fd> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error('--exact: the command exited before its seccomp filter was installed');
+    const fd = takeFd(child.pid!, fdNum);
+    let target = '';
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd.raw}`);
+    } catch {
+      // gone meanwhile: ask again
+    }
+    if (target === 'anon_inode:seccomp notify') return fd;
+    fd.close();
+    if (Date.now() > deadline) throw new Error('--exact: the command did not install its seccomp filter within 30 s');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Reads the data of the first elements of the iovec array at `array` (count `count`) in `pid`. */
+function readIovecs(pid: number, array: bigint, count: bigint): void {
+  const n = Number(count > BigInt(IOV_READ) ? BigInt(IOV_READ) : count);
+  if (array === 0n || n <= 0) return;
+  const iov = new Uint8Array(16 * n);
+  const got = readProcessMemory(pid, array, iov.length, iov);
+  const v = new DataView(iov.buffer);
+  for (let k = 0; k < Math.floor(Math.max(got, 0) / 16); k++) {
+    const base = v.getBigUint64(16 * k, true);
+    const len = v.getBigUint64(16 * k + 8, true);
+    if (base !== 0n && len > 0n) readProcessMemory(pid, base, Number(len < BigInt(READ_BYTES) ? len : BigInt(READ_BYTES)));
+  }
+}
+
+async function serve(listener: Fd, trapped: Map<number, number[]>, count: () => void, child: ChildProcess, options: ExactOptions): Promise<void> {
   const poll = new Epoll();
   try {
     poll.add(listener.raw);
@@ -92,6 +140,8 @@ async function serve(listener: Fd, trapped: Map<number, number[]>, count: () => 
         const address = n.args[i] ?? 0n;
         if (address !== 0n) readProcessMemory(n.pid, address, READ_BYTES);
       }
+      const iov = options.iovecs?.get(n.nr);
+      if (iov) readIovecs(n.pid, n.args[iov[0]] ?? 0n, n.args[iov[1]] ?? 0n);
       // The caller may have been killed while we read: answer only a notification that is still pending.
       if (notifIdValid(listener, n.id)) continueSyscall(listener, n.id);
       count();

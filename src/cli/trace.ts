@@ -6,14 +6,17 @@
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { installCleanup, releaseAll } from '../runtime/cleanup.js';
 import { parseStatusSet, parseTraceSet, type StatusFilter, TraceFilterError } from '../strace/filter.js';
-import { runTrace, TraceError, type TraceOptions } from '../strace/tracer.js';
+import { EXACT_NEEDS_COMMAND, runTrace, TraceError, type TraceOptions } from '../strace/tracer.js';
 import { CliError, privilegeProblem, reportError } from './errors.js';
 
 const USAGE = `usage: siesta trace [-cCfTvwxy] [-e trace=SET] [-e status=SET] [-t|-tt|-ttt|-r] [-s STRSIZE] [-o FILE] [--json]
-                    { -p PID[,PID...] | -a | [--] PROG [ARGS] }
+                    [--marks] { -p PID[,PID...] | -a | [--exact] [--] PROG [ARGS] }
   -y: descriptors with their paths (-yy: sockets with addresses, devices with numbers); -C: lines and the -c
   table; -w: wall time in the table (siesta's times always are); -a: every process but siesta, each line with
-  pid and comm; -v: no abbreviation (verbose structures)
+  pid and comm; -v: no abbreviation (verbose structures); --exact: the command's calls that pass user memory
+  wait while siesta reads it (seccomp), so every argument is read exactly; --marks: values re-read at the
+  call's exit (their entry read failed) end with ~. A value siesta could not read prints its address and
+  /* lost */; a summary on stderr counts reads when any was not exact.
 `;
 
 /** Parsed options (before the output sink is opened). */
@@ -39,6 +42,14 @@ export function parseTraceArgs(argv: readonly string[]): ParsedTraceArgs {
     }
     if (a === '--json') {
       o.json = true;
+      continue;
+    }
+    if (a === '--exact') {
+      o.exact = true;
+      continue;
+    }
+    if (a === '--marks') {
+      o.marks = true;
       continue;
     }
     if (a === '-h' || a === '--help') throw new CliError(USAGE.trimEnd(), 0);
@@ -94,6 +105,7 @@ export function parseTraceArgs(argv: readonly string[]): ParsedTraceArgs {
   if (!o.command && !o.pids && !o.all) throw new CliError(`must have PROG [ARGS] or -p PID\n${USAGE}`, 1);
   if (o.command && o.pids) throw new CliError('-p and a command are mutually exclusive here', 1);
   if (o.all && (o.command || o.pids)) throw new CliError('-a traces every process: it takes no command and no -p', 1);
+  if (o.exact && !o.command) throw new CliError(EXACT_NEEDS_COMMAND, 1);
   return o;
 }
 

@@ -42,6 +42,13 @@ export interface DecodedArg {
   provenance?: Provenance;
 }
 
+/**
+ * The provenance of what the kernel wrote (stat buffers, read data): read by the exit program, at the event
+ * where the value comes into being, so it is exact. `exit` is kept for inputs read again at exit because
+ * their entry read failed (recovered values).
+ */
+const OUTPUT: Provenance = 'exact';
+
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 const s32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
 
@@ -158,11 +165,11 @@ function decodeArg(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall, 
     case 'stat': {
       const c = call.exit?.outbuf;
       // A read of nothing (end of file): the kernel programs read no buffer for a zero-length result.
-      if (a.kind === 'outbuf' && call.exit && BigInt.asIntN(64, call.exit.ret) === 0n) return { text: '""', provenance: 'exit' };
+      if (a.kind === 'outbuf' && call.exit && BigInt.asIntN(64, call.exit.ret) === 0n) return { text: '""', provenance: OUTPUT };
       if (!call.exit || failed(call) || !c || c.result < 0) return { text: ptr(v), ...(call.exit && !failed(call) ? { provenance: 'lost' as const } : {}) };
-      if (a.kind === 'stat') return c.bytes.length >= 144 ? { text: (o.verbose ? formatStatVerbose : formatStat)(c.bytes), provenance: 'exit' } : { text: ptr(v), provenance: 'lost' };
+      if (a.kind === 'stat') return c.bytes.length >= 144 ? { text: (o.verbose ? formatStatVerbose : formatStat)(c.bytes), provenance: OUTPUT } : { text: ptr(v), provenance: 'lost' };
       const total = Number(BigInt.asIntN(64, call.exit.ret));
-      return { text: quoteBuffer(c.bytes, total, o.strsize, o.hex), provenance: 'exit' };
+      return { text: quoteBuffer(c.bytes, total, o.strsize, o.hex), provenance: OUTPUT };
     }
     case 'argv': {
       if (o.exec && o.exec.tgid === call.tgid && spec.name === 'execve') return { text: quoteArgv(o.exec.argv, o) };
@@ -235,7 +242,7 @@ function outStruct(spec: SyscallSpec, i: number, call: SyscallCall, min: number,
   if (v === 0n) return { text: 'NULL' };
   const c = exitBytes(spec, i, call);
   if (!c || c.bytes.length < min) return { text: hex(v), ...(call.exit && !failed(call) ? { provenance: 'lost' as const } : {}) };
-  return { text: f(c.bytes), provenance: 'exit' };
+  return { text: f(c.bytes), provenance: OUTPUT };
 }
 
 const FCNTL_NO_ARG = new Set([1, 3, 9, 11, 1025, 1032, 1034]);
@@ -323,7 +330,7 @@ function decodeMore(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall,
     case 'sockaddr_out': {
       // The length the kernel wrote back, when captured (recvfrom); 0 means it wrote no address.
       const written = call.exit?.addrlen;
-      if (written === 0 && v !== 0n) return { text: hex(v), provenance: 'exit' };
+      if (written === 0 && v !== 0n) return { text: hex(v), provenance: OUTPUT };
       return outStruct(spec, i, call, 2, (b) => formatSockaddr(b, written ?? sockaddrLength(b) ?? b.length));
     }
     case 'addrlen': {
@@ -364,13 +371,13 @@ function decodeMore(spec: SyscallSpec, a: ArgSpec, i: number, call: SyscallCall,
     case 'random_buf': {
       const c = exitBytes(spec, i, call);
       if (!c || !call.exit) return { text: ptr(v), ...(call.exit && !failed(call) ? { provenance: 'lost' as const } : {}) };
-      return { text: quoteBuffer(c.bytes, Number(BigInt.asIntN(64, call.exit.ret)), o.strsize, 'all'), provenance: 'exit' };
+      return { text: quoteBuffer(c.bytes, Number(BigInt.asIntN(64, call.exit.ret)), o.strsize, 'all'), provenance: OUTPUT };
     }
     case 'dirents': {
       const c = exitBytes(spec, i, call);
       const ret = call.exit ? Number(BigInt.asIntN(64, call.exit.ret)) : -1;
       const count = ret === 0 ? 0 : c && c.bytes.length === ret ? countDirents(c.bytes) : null;
-      return count === null ? { text: ptr(v) } : { text: `${ptr(v)} /* ${count} entries */`, provenance: 'exit' };
+      return count === null ? { text: ptr(v) } : { text: `${ptr(v)} /* ${count} entries */`, provenance: OUTPUT };
     }
     default: return { text: v === 0n ? '0' : hex(v) };
   }

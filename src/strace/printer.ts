@@ -33,7 +33,25 @@ export interface PrinterOptions extends DecodeOptions {
   all?: boolean;
   /** -C: per-syscall totals of the printed calls, for the table at the end. */
   totals?: Map<string, SyscallTotals>;
+  /** --marks: values re-read at the syscall's exit (their entry read failed) end with `~` in text lines. */
+  marks?: boolean;
 }
+
+/** User-memory values of the printed calls, by how they were obtained (the summary at the end). */
+export interface ReadCounts {
+  exact: number;
+  exit: number;
+  lost: number;
+}
+
+/**
+ * What a lost value prints after its address in text lines: strace prints an address for memory it cannot
+ * read, which here would pass for a bad pointer; the comment says siesta could not read it (the page was not
+ * resident at entry nor at exit). Always shown: a lost value is never printed as if it were real.
+ */
+export const LOST_MARK = ' /* lost */';
+/** What `--marks` appends to a value re-read at the syscall's exit, as script mode's marks do. */
+export const EXIT_MARK = '~';
 
 interface Pending {
   call: SyscallCall;
@@ -68,6 +86,8 @@ export class TracePrinter {
   #lastNs: bigint | null = null;
   /** Calls printed. */
   printed = 0;
+  /** User-memory values of the calls printed, by provenance. */
+  readonly reads: ReadCounts = { exact: 0, exit: 0, lost: 0 };
 
   constructor(readonly o: PrinterOptions, readonly write: (line: string) => void) {}
 
@@ -297,10 +317,12 @@ export class TracePrinter {
     if (fds) args = this.#decorate(spec, call, args);
     const newFd = fds && call.exit && how !== 'killed' && FD_RETURNING.has(spec.name);
     if (newFd) fds.update(call.tgid, spec.name, call.args, pathOf(call), BigInt.asIntN(64, call.exit!.ret));
+    if (how !== 'unfinished') this.#countReads(args);
     if (this.o.json) {
       if (how !== 'unfinished') this.#json(p, args);
       return;
     }
+    args = this.#marked(args, call);
     let split = args.length;
     for (let k = 0; k < args.length; k++) {
       if (args[k]!.phase === 'exit') {
@@ -336,6 +358,34 @@ export class TracePrinter {
     this.printed++;
   }
 
+  #countReads(args: readonly DecodedArg[]): void {
+    for (const a of args) {
+      const pr = a.provenance;
+      if (pr === 'exact') this.reads.exact++;
+      else if (pr === 'lost') this.reads.lost++;
+      else if (pr !== undefined) this.reads.exit++;
+    }
+  }
+
+  /**
+   * Texts with their provenance shown: a lost value's address gets LOST_MARK, unless the call itself failed
+   * with EFAULT (the kernel could not read it either, and strace prints the same address); with --marks, a
+   * value re-read at exit gets EXIT_MARK. Exact values print as strace prints them.
+   */
+  #marked(args: DecodedArg[], call: SyscallCall): DecodedArg[] {
+    let out: DecodedArg[] | null = null;
+    for (let k = 0; k < args.length; k++) {
+      const a = args[k]!;
+      let mark = '';
+      if (a.provenance === 'lost' && callErrno(call) !== EFAULT) mark = LOST_MARK;
+      else if (a.provenance === 'exit' && this.o.marks) mark = EXIT_MARK;
+      if (!mark) continue;
+      out ??= args.slice();
+      out[k] = { ...a, text: a.text + mark };
+    }
+    return out ?? args;
+  }
+
   #json(p: Pending, args: DecodedArg[]): void {
     const { call, spec } = p;
     const errno = callErrno(call);
@@ -351,6 +401,14 @@ export class TracePrinter {
     this.write(`{${fields.join(',')}}\n`);
     this.printed++;
   }
+}
+
+const EFAULT = 14;
+
+/** The end-of-trace line on stderr when some user-memory value was not read exactly (null when all were). */
+export function readsSummary(r: ReadCounts): string | null {
+  if (r.exit === 0 && r.lost === 0) return null;
+  return `siesta trace: user-memory reads: ${r.exact} exact, ${r.exit} recovered at syscall exit, ${r.lost} lost\n`;
 }
 
 /** Forty spaces: strace pads a call to column 40 before its ` = `. */

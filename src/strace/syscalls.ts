@@ -304,3 +304,23 @@ export function syscallClasses(s: SyscallSpec): Set<string> {
   if (/stat/.test(s.name)) out.add('stat');
   return out;
 }
+
+/**
+ * `--exact`: the syscalls whose user memory the kernel programs read at entry (strings, input regions, writev's
+ * iovec data), with the indexes of those pointer arguments; `iovecs` names the syscalls whose iovec elements'
+ * data is read too ([array argument, count argument]). Only syscalls in `trace` when it is given: a trapped call
+ * costs a round trip through the supervisor, so calls that are not printed are left alone.
+ */
+export function entryReads(trace?: ReadonlySet<number>): { trapped: Map<number, number[]>; iovecs: Map<number, readonly [number, number]> } {
+  const trapped = new Map<number, number[]>();
+  const iovecs = new Map<number, readonly [number, number]>();
+  for (const s of SYSCALL_SPECS.values()) {
+    if (s.nr >= SYSCALL_SLOTS || (trace && !trace.has(s.nr))) continue;
+    const c = captureSpec(s);
+    const ptrs = [c.str0, c.str1, c.inPtr, c.in2Kind !== 0 ? c.in2Ptr : 0xff].filter((i) => i <= 5);
+    if (!ptrs.length) continue;
+    trapped.set(s.nr, [...new Set(ptrs)]);
+    if (c.in2Kind === REGION_KIND.gather && c.in2LenArg <= 5) iovecs.set(s.nr, [c.in2Ptr, c.in2LenArg]);
+  }
+  return { trapped, iovecs };
+}

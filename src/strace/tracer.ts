@@ -8,15 +8,16 @@ import { delimiter, join } from 'node:path';
 import { attachRawTracepoint, attachTracepoint, type Link } from '../attach/index.js';
 import { type Collection, loadCollection } from '../loader/index.js';
 import { RingBufferReader, sumPerCpuCounter } from '../runtime/ringbuf.js';
+import { type ExactChild, startExact } from '../capture/exact.js';
 import { blockingStdio } from '../sys/index.js';
 import { decodeRecord } from './events.js';
 import { type FdDetail, FdTable } from './fds.js';
 import type { StatusFilter } from './filter.js';
-import { TracePrinter } from './printer.js';
+import { readsSummary, TracePrinter } from './printer.js';
 import type { HexMode } from './quote.js';
 import { formatSummary, type SyscallTotals, sumCounts } from './summary.js';
 import { encodeCaptureSpec, iovChunkFor, traceCollection } from './program.js';
-import { captureSpec, SYSCALL_SLOTS, SYSCALL_SPECS } from './syscalls.js';
+import { captureSpec, entryReads, SYSCALL_SLOTS, SYSCALL_SPECS } from './syscalls.js';
 
 /**
  * The ring buffer: 64 MiB holds about 600,000 records of the usual size (an openat entry is about 110 bytes
@@ -55,6 +56,14 @@ export interface TraceOptions {
   all?: boolean;
   /** -v: structures whole. */
   verbose?: boolean;
+  /**
+   * --exact: the command runs under a seccomp supervisor that reads (faults in) the memory each traced call
+   * reads at entry while the caller waits, so the entry reads find resident pages. Only for a command siesta
+   * starts.
+   */
+  exact?: boolean;
+  /** --marks: text lines end values re-read at the syscall's exit with `~`. */
+  marks?: boolean;
   /** Where trace lines go (strace writes them to stderr unless -o). */
   write: (s: string) => void;
   /** True when writing to a file (-f then prefixes `PID ` as strace does). */
@@ -116,6 +125,7 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGI
 /** Runs `siesta trace`; resolves to the traced command's exit status (128+N when killed by signal N). */
 export async function runTrace(o: TraceOptions): Promise<number> {
   if (!o.command?.length && !o.pids?.length && !o.all) throw new TraceError('must have PROG [ARGS] or -p PID', 1);
+  if (o.exact && !o.command?.length) throw new TraceError(EXACT_NEEDS_COMMAND, 1);
   const path = o.command?.length ? resolveCommand(o.command[0]!) : undefined;
   const pidTids = (o.pids ?? []).flatMap((p) => tidsOf(p, o.follow));
   const bufSize = Math.min(4096, Math.max(256, Math.ceil((o.strsize + 1) / 8) * 8));
@@ -123,6 +133,7 @@ export async function runTrace(o: TraceOptions): Promise<number> {
   let coll: Collection | undefined;
   let reader: RingBufferReader | undefined;
   let child: ChildProcess | undefined;
+  let exact: ExactChild | undefined;
   try {
     coll = loadCollection(traceCollection({ summary: o.summary, follow: o.follow, bufSize, iovChunk: iovChunkFor(o.strsize), ringSize: RING_SIZE, ...(o.all ? { all: process.pid } : {}) }));
     if (!o.summary) {
@@ -142,7 +153,15 @@ export async function runTrace(o: TraceOptions): Promise<number> {
 
     const env = { ...process.env };
     let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
-    if (path) {
+    if (path && o.exact && !o.summary) {
+      // The stub installs the filter, then waits on fd 3 like the perl one; it execs argv[0] as typed.
+      const { trapped, iovecs } = entryReads(o.trace);
+      exact = await startExact(o.command!, trapped, { iovecs });
+      child = exact.child;
+      const c = child;
+      exited = new Promise((resolve) => c.on('exit', (code, signal) => resolve({ code, signal })));
+      pids.update(u32(child.pid!), u32(1));
+    } else if (path) {
       // The child waits on fd 3 until the probes are attached, closes it, then becomes the command (same pid):
       // its pid is armed in `pids` and becomes traced at its execve.
       blockingStdio();
@@ -164,9 +183,9 @@ export async function runTrace(o: TraceOptions): Promise<number> {
     const printer = new TracePrinter({
       strsize: o.strsize, hex: o.hex, follow: o.follow || (o.pids?.length ?? 0) > 1, pidStyle: o.toFile ? 'plain' : 'bracket', timestamps: o.timestamps,
       syscallTimes: o.syscallTimes, json: o.json, monoToEpochNs,
-      ...(o.verbose ? { verbose: true } : {}), ...(o.fds ? { fds: new FdTable(o.fds) } : {}), ...(o.all ? { all: true } : {}), ...(totals ? { totals } : {}),
+      ...(o.verbose ? { verbose: true } : {}), ...(o.marks ? { marks: true } : {}), ...(o.fds ? { fds: new FdTable(o.fds) } : {}), ...(o.all ? { all: true } : {}), ...(totals ? { totals } : {}),
       ...(o.trace ? { trace: o.trace } : {}), ...(o.status ? { status: o.status } : {}),
-      ...(child?.pid !== undefined ? { exec: { tgid: child.pid, argv: [existsSync(PERL) ? o.command![0]! : path!, ...o.command!.slice(1)], envCount: Object.keys(env).length } } : {}),
+      ...(child?.pid !== undefined ? { exec: { tgid: child.pid, argv: [exact || existsSync(PERL) ? o.command![0]! : path!, ...o.command!.slice(1)], envCount: Object.keys(env).length } } : {}),
     }, (line) => out.write(line));
     const stop = new AbortController();
     const rb = reader;
@@ -182,7 +201,8 @@ export async function runTrace(o: TraceOptions): Promise<number> {
       rb.drain(onRecord);
     })() : undefined;
     o.onAttached?.();
-    (child?.stdio[3] as NodeJS.WritableStream | undefined)?.end('\n');
+    if (exact) exact.release();
+    else (child?.stdio[3] as NodeJS.WritableStream | undefined)?.end('\n');
 
     let status = 0;
     let signal: string | undefined;
@@ -206,6 +226,10 @@ export async function runTrace(o: TraceOptions): Promise<number> {
       const lost = sumPerCpuCounter(coll.map('drops'));
       if (lost > 0n) process.stderr.write(lostReport(lost, reader.records));
     }
+    // Not every value exact: say how many were recovered or lost (json: one last object in the stream).
+    const reads = readsSummary(printer.reads);
+    if (reads && o.json) o.write(`{"reads":${JSON.stringify(printer.reads)}}\n`);
+    else if (reads) process.stderr.write(reads);
     if (o.summary) o.write(formatSummary(readCounts(coll, o.trace)));
     else if (totals) o.write(formatSummary([...totals.values()]));
     return status;
@@ -214,8 +238,13 @@ export async function runTrace(o: TraceOptions): Promise<number> {
     reader?.close();
     coll?.close();
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // The supervisor's loop ends with the command; it closes the listener itself.
+    await exact?.supervised.catch(() => {});
   }
 }
+
+/** Why `--exact` is refused with -p and -a. */
+export const EXACT_NEEDS_COMMAND = '--exact needs a command that siesta starts (siesta trace --exact -- CMD): a seccomp filter can only be installed by a process in itself before it execs, so a process already running (-p) or every process (-a) cannot be put under the supervisor without restarting it';
 
 /**
  * Lines written once per drained batch (or every 64 KiB): one write per line costs more than decoding it. The

@@ -11,7 +11,7 @@ import { Fd } from './fd.js';
 // x86-64 syscall numbers.
 const NR_prctl = 157, NR_seccomp = 317, NR_pidfd_open = 434, NR_pidfd_getfd = 438, NR_process_vm_readv = 310, NR_ioctl = 16;
 const PR_SET_NO_NEW_PRIVS = 38;
-const NR_fcntl = 72, F_SETFD = 2;
+const NR_fcntl = 72, F_SETFD = 2, NR_dup2 = 33, NR_close = 3;
 const SECCOMP_SET_MODE_FILTER = 1, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
 const SECCOMP_RET_ALLOW = 0x7fff0000, SECCOMP_RET_USER_NOTIF = 0x7fc00000;
 const AUDIT_ARCH_X86_64 = 0xc000003e;
@@ -48,15 +48,24 @@ export function userNotifFilter(nrs: readonly number[]): Uint8Array {
   return out;
 }
 
-/** In the process to be traced: sets no_new_privs and installs `filter`; returns the listener fd number. */
-export function installUserNotifFilter(filter: Uint8Array): number {
+/**
+ * In the process to be traced: sets no_new_privs and installs `filter`; returns the listener fd number. With
+ * `at`, the listener is moved to that fd number (dup2, which replaces what was there): a caller can then tell its
+ * supervisor the number before installing, since once the filter is in place any syscall it traps (a write
+ * of the number, say) would wait for a supervisor that does not have the listener yet.
+ */
+export function installUserNotifFilter(filter: Uint8Array, at?: number): number {
   const s = sys();
   check('prctl(PR_SET_NO_NEW_PRIVS)', s.syscall(NR_prctl, [PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0]));
   const fprog = new Uint8Array(16); // struct sock_fprog { u16 len; u64 filter; }
   const v = new DataView(fprog.buffer);
   v.setUint16(0, filter.byteLength / 8, true);
   v.setBigUint64(8, s.addressOf(filter), true);
-  return check('seccomp(SECCOMP_SET_MODE_FILTER)', s.syscall(NR_seccomp, [SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, s.addressOf(fprog)]));
+  const fd = check('seccomp(SECCOMP_SET_MODE_FILTER)', s.syscall(NR_seccomp, [SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, s.addressOf(fprog)]));
+  if (at === undefined || at === fd) return fd;
+  check('dup2', s.syscall(NR_dup2, [fd, at]));
+  s.syscall(NR_close, [fd]);
+  return at;
 }
 
 /** Duplicates fd `targetFd` of process `pid` into this process (pidfd_open + pidfd_getfd). */
@@ -94,10 +103,13 @@ export function receiveNotif(listener: Fd): SeccompNotif | null | 'closed' {
   };
 }
 
-/** Reads up to `length` bytes of `pid`'s memory at `address` (faulting its pages in); returns the bytes read. */
-export function readProcessMemory(pid: number, address: bigint, length: number): number {
+/**
+ * Reads up to `length` bytes of `pid`'s memory at `address` (faulting its pages in) into `into` (a scratch
+ * buffer when absent); returns the bytes read, or -errno.
+ */
+export function readProcessMemory(pid: number, address: bigint, length: number, into?: Uint8Array): number {
   const s = sys();
-  const local = new Uint8Array(length);
+  const local = into && into.length >= length ? into : new Uint8Array(length);
   const liov = new Uint8Array(16), riov = new Uint8Array(16);
   const lv = new DataView(liov.buffer), rv = new DataView(riov.buffer);
   lv.setBigUint64(0, s.addressOf(local), true);

@@ -8,10 +8,10 @@ import { decodeArgs, formatOpenHow, formatReturn, formatStat } from '../../src/s
 import { errnoInfo, formatErrorReturn } from '../../src/strace/errno.js';
 import { parseStatusSet, parseTraceSet } from '../../src/strace/filter.js';
 import { formatMmapFlags, formatOpenFlags, formatFlags, formatStMode, MMAP_PROT, ACCESS_MODES } from '../../src/strace/flags.js';
-import { TracePrinter, type PrinterOptions } from '../../src/strace/printer.js';
+import { readsSummary, TracePrinter, type PrinterOptions } from '../../src/strace/printer.js';
 import { escapeBytes, quoteBuffer, quoteString } from '../../src/strace/quote.js';
 import { formatSummary } from '../../src/strace/summary.js';
-import { captureSpec, SYSCALL_NUMBERS, SYSCALL_SPECS } from '../../src/strace/syscalls.js';
+import { captureSpec, entryReads, SYSCALL_NUMBERS, SYSCALL_SPECS } from '../../src/strace/syscalls.js';
 import { SYSCALLS } from '../../src/strace/syscall-table.js';
 
 const enc = new TextEncoder();
@@ -180,11 +180,55 @@ describe('strace lines', () => {
     assert.deepEqual(obj.args[1], { name: 'filename', value: '"/etc/hostname"', provenance: 'exit' });
   });
 
-  it('prints a pointer when neither read succeeded', () => {
+  it('prints a pointer marked lost when neither read succeeded, and counts it', () => {
     const { p, lines } = printer();
     p.onRecord(enter(5, 'openat', [AT_FDCWD, 0xabc000n, 0n, 0n], { str: [cap(new Uint8Array(0), 'lost', -14), null] }));
     p.onRecord(exitRec(5, 'openat', -2n, { str: [cap(new Uint8Array(0), 'exit', -14), null], reread: { str0: true, str1: false, inbuf: false, outbuf: false } }));
-    assert.equal(lines[0], 'openat(AT_FDCWD, 0xabc000, O_RDONLY)    = -1 ENOENT (No such file or directory)');
+    assert.equal(lines[0], 'openat(AT_FDCWD, 0xabc000 /* lost */, O_RDONLY) = -1 ENOENT (No such file or directory)');
+    assert.deepEqual(p.reads, { exact: 0, exit: 0, lost: 1 });
+    assert.equal(readsSummary(p.reads), 'siesta trace: user-memory reads: 0 exact, 0 recovered at syscall exit, 1 lost\n');
+  });
+
+  it('prints an unreadable pointer as strace does when the call itself failed with EFAULT', () => {
+    const { p, lines } = printer();
+    p.onRecord(enter(5, 'openat', [AT_FDCWD, 0x1n, 0n, 0n], { str: [cap(new Uint8Array(0), 'lost', -14), null] }));
+    p.onRecord(exitRec(5, 'openat', -14n, { str: [cap(new Uint8Array(0), 'exit', -14), null], reread: { str0: true, str1: false, inbuf: false, outbuf: false } }));
+    assert.equal(lines[0], 'openat(AT_FDCWD, 0x1, O_RDONLY)         = -1 EFAULT (Bad address)');
+  });
+
+  it('marks recovered values with ~ only under --marks; outputs read at exit are exact; no summary when all are', () => {
+    const run = (marks: boolean) => {
+      const { p, lines } = printer(marks ? { marks: true } : {});
+      const how = new Uint8Array(24);
+      p.onRecord(enter(5, 'openat2', [AT_FDCWD, 0x1000n, 0x2000n, 24n], { str: [cap(new Uint8Array(0), 'lost', -14), null], buf: cap(new Uint8Array(0), 'lost', -14) }));
+      p.onRecord(exitRec(5, 'openat2', 3n, { str: [cap(cstr('/etc/hostname'), 'exit'), null], buf: cap(how, 'exit'), reread: { str0: true, str1: false, inbuf: true, outbuf: false } }));
+      return { p, lines };
+    };
+    assert.equal(run(false).lines[0], 'openat2(AT_FDCWD, "/etc/hostname", {flags=O_RDONLY, resolve=0}, 24) = 3');
+    const marked = run(true);
+    assert.equal(marked.lines[0], 'openat2(AT_FDCWD, "/etc/hostname"~, {flags=O_RDONLY, resolve=0}~, 24) = 3');
+    assert.deepEqual(marked.p.reads, { exact: 0, exit: 2, lost: 0 });
+    assert.equal(readsSummary(marked.p.reads), 'siesta trace: user-memory reads: 0 exact, 2 recovered at syscall exit, 0 lost\n');
+    const { p, lines } = printer({ json: true });
+    const st = new Uint8Array(144);
+    p.onRecord(enter(7, 'fstat', [3n, 0x4000n]));
+    p.onRecord(exitRec(7, 'fstat', 0n, { buf: cap(st, 'exit'), reread: { str0: false, str1: false, inbuf: false, outbuf: true } }));
+    assert.equal((JSON.parse(lines[0]!) as { args: Array<{ provenance?: string }> }).args[1]!.provenance, 'exact');
+    assert.equal(readsSummary(p.reads), null);
+  });
+
+  it('--exact traps the calls whose user memory is read at entry, and no others', () => {
+    const { trapped, iovecs } = entryReads();
+    assert.deepEqual(trapped.get(nr('openat')), [1]);
+    assert.deepEqual(trapped.get(nr('openat2')), [1, 2]);
+    assert.deepEqual(trapped.get(nr('write')), [1]);
+    assert.deepEqual(trapped.get(nr('sendto')), [1, 4]);
+    assert.deepEqual(trapped.get(nr('writev')), [1]);
+    assert.deepEqual(iovecs.get(nr('writev')), [1, 2]);
+    assert.ok(trapped.has(nr('execve')));
+    for (const name of ['read', 'close', 'getpid', 'fstat', 'mmap', 'exit_group', 'dup2']) assert.ok(!trapped.has(nr(name)), name);
+    const only = entryReads(parseTraceSet('openat,close'));
+    assert.deepEqual([...only.trapped.keys()], [nr('openat')]);
   });
 
   it('adds -T durations and filters with -e trace= and -e status=', () => {
@@ -260,6 +304,11 @@ describe('-e and command-line parsing', () => {
     assert.deepEqual(parseTraceArgs(['-p', '12,13']).pids, [12, 13]);
     assert.throws(() => parseTraceArgs([]), /must have PROG/);
     assert.throws(() => parseTraceArgs(['-p', 'x']), /Invalid process id/);
+    const exact = parseTraceArgs(['--exact', '--marks', '--', 'true']);
+    assert.equal(exact.exact, true);
+    assert.equal(exact.marks, true);
+    assert.throws(() => parseTraceArgs(['--exact', '-p', '12']), /--exact needs a command that siesta starts .*a process already running \(-p\)/);
+    assert.throws(() => parseTraceArgs(['--exact', '-a']), /--exact needs a command that siesta starts/);
   });
 });
 
