@@ -5,11 +5,12 @@
  */
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { installCleanup, releaseAll } from '../runtime/cleanup.js';
-import { parseStatusSet, parseTraceSet, type StatusFilter, TraceFilterError } from '../strace/filter.js';
+import { parseQuietSet, parseSignalSet, parseStatusSet, parseTraceSet, type StatusFilter, TraceFilterError } from '../strace/filter.js';
 import { EXACT_NEEDS_COMMAND, runTrace, TraceError, type TraceOptions } from '../strace/tracer.js';
 import { CliError, privilegeProblem, reportError } from './errors.js';
 
-const USAGE = `usage: siesta trace [-cCfTvwxy] [-e trace=SET] [-e status=SET] [-t|-tt|-ttt|-r] [-s STRSIZE] [-o FILE] [--json]
+const USAGE = `usage: siesta trace [-cCfqTvwxy] [-e trace=SET] [-e status=SET] [-e signal=SET] [-e quiet=SET] [-t|-tt|-ttt|-r]
+                    [-s STRSIZE] [-o FILE] [--json]
                     [--marks] { -p PID[,PID...] | -a | [--exact] [--] PROG [ARGS] }
   -y: descriptors with their paths (-yy: sockets with addresses, devices with numbers); -C: lines and the -c
   table; -w: wall time in the table (siesta's times always are); -a: every process but siesta, each line with
@@ -27,6 +28,7 @@ export function parseTraceArgs(argv: readonly string[]): ParsedTraceArgs {
   const o: ParsedTraceArgs = { follow: false, summary: false, strsize: 32, hex: 'none', timestamps: 'none', syscallTimes: false, json: false };
   let tcount = 0;
   let ycount = 0;
+  let qcount = 0;
   let i = 0;
   const value = (flag: string, inline: string): string => {
     if (inline) return inline;
@@ -66,6 +68,8 @@ export function parseTraceArgs(argv: readonly string[]): ParsedTraceArgs {
         case 'y': ycount++; continue;
         case 'a': o.all = true; continue;
         case 'v': o.verbose = true; continue;
+        // -q: no attach messages (siesta prints none); -qq: no exit line either.
+        case 'q': qcount++; continue;
         case 'T': o.syscallTimes = true; continue;
         case 't': tcount++; continue;
         case 'r': o.timestamps = 'r'; continue;
@@ -99,6 +103,7 @@ export function parseTraceArgs(argv: readonly string[]): ParsedTraceArgs {
   }
   if (tcount) o.timestamps = tcount === 1 ? 't' : tcount === 2 ? 'tt' : 'ttt';
   if (ycount) o.fds = ycount === 1 ? 'path' : 'full';
+  if (qcount >= 2) o.quietExit = true;
   if (o.summary && o.summaryToo) throw new CliError('-c and -C are mutually exclusive', 1);
   const command = argv.slice(i);
   if (command.length) o.command = command;
@@ -115,7 +120,9 @@ function applyExpression(o: ParsedTraceArgs, expr: string): void {
   try {
     if (key === 'trace' || key === 't') o.trace = parseTraceSet(val);
     else if (key === 'status') o.status = parseStatusSet(val) satisfies StatusFilter;
-    else throw new CliError(`invalid -e qualifier '${key}' (supported: trace, status)`, 1);
+    else if (key === 'signal' || key === 'signals' || key === 's') o.signals = parseSignalSet(val);
+    else if (key === 'quiet' || key === 'silent' || key === 'silence' || key === 'q') o.quietExit = parseQuietSet(val).exit;
+    else throw new CliError(`invalid -e qualifier '${key}' (supported: trace, status, signal, quiet)`, 1);
   } catch (e) {
     if (e instanceof TraceFilterError) throw new CliError(e.message, 1);
     throw e;

@@ -8,6 +8,7 @@ import {
   ACCESS_MODES, AT_FDCWD, AT_FLAGS, formatFlags, formatMmapFlags, formatMode, formatOpenFlags, formatStMode, MMAP_PROT,
   O__TMPFILE, O_CREAT, RESOLVE_FLAGS,
 } from './flags.js';
+import { formatSignal } from './signals.js';
 import { formatStatVerbose } from './verbose.js';
 import { type HexMode, quoteBuffer, quoteString } from './quote.js';
 import {
@@ -18,7 +19,7 @@ import { type ArgPhase, type ArgSpec, argPhase, captureSpec, REGION_KIND, type S
 import { iovChunkFor, IOV_MAX_CAPTURED } from './program.js';
 import {
   ADDRESS_FAMILIES, ARCH_PRCTL_CODES, CLOCKS, FACCESSAT_FLAGS, FADVICE, FCNTL_CMDS, FD_FLAGS, formatCloneFlags, formatEnum,
-  formatFdFlags, formatFutexOp, formatSignal, formatSigset, formatSockProtocol, formatSockType, formatStatxFlags,
+  formatFdFlags, formatFutexOp, formatSigset, formatSockProtocol, formatSockType, formatStatxFlags,
   formatStatxMask, formatWaitStatus, futexCmd, GRND_FLAGS, IOCTL_REQUESTS, MADVICE, MSG_FLAGS, RLIMIT_RESOURCES, SEALS,
   SIGPROCMASK_HOW, SOCK_FLAGS, TIMER_FLAGS, WAIT_OPTIONS, WHENCE,
 } from './xlat.js';
@@ -31,7 +32,7 @@ export interface DecodeOptions {
   verbose?: boolean;
   hex: HexMode;
   /** The command siesta started: its execve prints with the real argv and the number of environment variables. */
-  exec?: { tgid: number; argv: readonly string[]; envCount: number };
+  exec?: { tgid: number; argv: readonly string[]; envCount: number; env?: readonly string[] };
 }
 
 /** One decoded argument. */
@@ -424,8 +425,10 @@ export function decodeArgs(spec: SyscallSpec, call: SyscallCall, o: DecodeOption
     const d = decodeArg(spec, a, i, call, o, plan);
     if (!d) continue;
     let text = d.text;
-    // execve's envp: `0x7ffd... /* 35 vars */` for the command siesta started.
-    if (spec.name === 'execve' && i === 2 && o.exec && o.exec.tgid === call.tgid) text = `${text} /* ${o.exec.envCount} vars */`;
+    // execve's envp for the command siesta started: `0x7ffd... /* 35 vars */`, or with -v the strings themselves.
+    if (spec.name === 'execve' && i === 2 && o.exec && o.exec.tgid === call.tgid) {
+      text = o.verbose && o.exec.env ? quoteArgv(o.exec.env, o) : `${text} /* ${o.exec.envCount} vars */`;
+    }
     const arg: DecodedArg = { name: a.name, text, phase: plan.phases[i]! };
     if (d.provenance) arg.provenance = d.provenance;
     out.push(arg);

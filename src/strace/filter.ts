@@ -1,6 +1,7 @@
 /**
  * `-e trace=SET` and `-e status=SET` as strace parses them: names, %classes, /regex/, `!` negation, `all`/`none`.
  */
+import { SIGNAL_NUMBERS } from './signals.js';
 import { SYSCALL_SPECS, syscallClasses } from './syscalls.js';
 
 /** A user error in an -e expression; the message names close matches. */
@@ -98,4 +99,57 @@ export function parseStatusSet(value: string): StatusFilter {
     else if (w === 'successful' || w === 'failed' || w === 'unfinished') f[w] = true;
   }
   return negate ? { successful: !f.successful, failed: !f.failed, unfinished: !f.unfinished } : f;
+}
+
+/**
+ * `-e signal=SET`: the signals whose `--- SIG... ---` and `+++ killed by SIG... +++` lines print (strace
+ * 6.1 leaves both out for a signal outside the set). Names with or without `SIG` in any case, numbers 1..64,
+ * `all`, `none`, `!` negation.
+ */
+export function parseSignalSet(value: string): Set<number> {
+  let negate = false;
+  let v = value;
+  if (v.startsWith('!')) {
+    negate = true;
+    v = v.slice(1);
+  }
+  const out = new Set<number>();
+  const names = [...SIGNAL_NUMBERS.keys()];
+  for (const w of v.split(',').filter((x) => x)) {
+    const upper = w.toUpperCase();
+    const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+    const n = /^\d+$/.test(w) ? Number(w) : SIGNAL_NUMBERS.get(name) ?? (/^SIGRTMIN$/.test(name) ? 32 : /^SIGRT_(\d+)$/.test(name) ? 32 + Number(name.slice(6)) : undefined);
+    if (w === 'all') for (let s = 1; s <= 64; s++) out.add(s);
+    else if (w === 'none') continue;
+    else if (n === undefined || n < 1 || n > 64) {
+      const near = closeMatches(name, names);
+      throw new TraceFilterError(`invalid signal '${w}'${near.length ? `; did you mean ${near.join(', ')}?` : ''}`);
+    } else out.add(n);
+  }
+  if (!negate) return out;
+  const rest = new Set<number>();
+  for (let s = 1; s <= 64; s++) if (!out.has(s)) rest.add(s);
+  return rest;
+}
+
+/** strace's `-e quiet=` names (siesta prints none of these messages but the exit line: the rest are accepted). */
+const QUIET = ['attach', 'exit', 'path-resolution', 'personality', 'thread-execve', 'superseded', 'all', 'none'];
+
+/** `-e quiet=SET` (and -q/-qq): whether `+++ exited with N +++` is left out. */
+export function parseQuietSet(value: string): { exit: boolean } {
+  let negate = false;
+  let v = value;
+  if (v.startsWith('!')) {
+    negate = true;
+    v = v.slice(1);
+  }
+  let exit = false;
+  for (const w of v.split(',').filter((x) => x)) {
+    if (!QUIET.includes(w)) {
+      const near = closeMatches(w, QUIET);
+      throw new TraceFilterError(`invalid quiet '${w}'${near.length ? `; did you mean ${near.join(', ')}?` : ''}`);
+    }
+    if (w === 'exit' || w === 'all') exit = true;
+  }
+  return { exit: negate ? !exit : exit };
 }

@@ -10,7 +10,7 @@ import { callFromEnter, completeCall, type SyscallCall, type TraceRecord } from 
 import type { StatusFilter } from './filter.js';
 import { FD_RETURNING, type FdTable } from './fds.js';
 import { escapeBytes } from './quote.js';
-import { fatalByDefault, formatSiginfo, signalName } from './signals.js';
+import { fatalByDefault, formatSiginfo, formatSignal, SIGNAL_NUMBERS } from './signals.js';
 import type { SyscallTotals } from './summary.js';
 import { SYSCALL_SPECS, type SyscallSpec } from './syscalls.js';
 
@@ -35,6 +35,10 @@ export interface PrinterOptions extends DecodeOptions {
   totals?: Map<string, SyscallTotals>;
   /** --marks: values re-read at the syscall's exit (their entry read failed) end with `~` in text lines. */
   marks?: boolean;
+  /** -e signal=: the signals whose `---` and `+++ killed by` lines print (undefined: all). */
+  signals?: ReadonlySet<number>;
+  /** -e quiet=exit (-qq): no `+++ exited with N +++` lines. */
+  quietExit?: boolean;
 }
 
 /** User-memory values of the printed calls, by how they were obtained (the summary at the end). */
@@ -166,8 +170,8 @@ export class TracePrinter {
         }
       }
     }
-    const name = signalName(sig);
-    if (info) {
+    const name = formatSignal(sig);
+    if (info && (!this.o.signals || this.o.signals.has(sig))) {
       this.#interrupt(r.tid);
       if (this.o.json) {
         this.write(`{"pid":${r.tgid},"tid":${r.tid},"signal":${jsonString(name)},"siginfo":${jsonString(formatSiginfo(info))},"ts_ns":${(r.ns + this.o.monoToEpochNs).toString()}}\n`);
@@ -175,7 +179,7 @@ export class TracePrinter {
         this.write(`${this.#prefix(r.tid)}${this.#stamp(r.ns)}--- ${name} ${formatSiginfo(info)} ---\n`);
       }
     }
-    if (handler === 0n && fatalByDefault(sig)) this.#killed(r.tid, r.tgid, name);
+    if (handler === 0n && fatalByDefault(sig)) this.#killed(r.tid, r.tgid, sig);
   }
 
   /**
@@ -188,14 +192,14 @@ export class TracePrinter {
     return g && g.nr !== 9 && fatalByDefault(g.nr) ? g.nr : 9;
   }
 
-  #killed(tid: number, tgid: number, name: string): void {
+  #killed(tid: number, tgid: number, sig: number): void {
     for (const [t, p] of this.#pending) {
       if (p.call.tgid !== tgid) continue;
       this.#pending.delete(t);
       this.#emit(p, 'killed');
     }
     this.#ended.add(tid);
-    if (!this.o.json) this.write(`${this.#prefix(tid)}+++ killed by ${name} +++\n`);
+    if (!this.o.json && (!this.o.signals || this.o.signals.has(sig))) this.write(`${this.#prefix(tid)}+++ killed by ${formatSignal(sig)} +++\n`);
   }
 
   /** The tracee `tid` is gone: calls it left pending print as `= ?`, then strace's exit line. */
@@ -203,7 +207,7 @@ export class TracePrinter {
     this.#release(tid);
     if (this.#ended.has(tid)) return;
     if (signal) {
-      this.#killed(tid, tid, signal);
+      this.#killed(tid, tid, SIGNAL_NUMBERS.get(signal) ?? 0);
       return;
     }
     const p = this.#pending.get(tid);
@@ -211,9 +215,8 @@ export class TracePrinter {
       this.#pending.delete(tid);
       this.#emit(p, p.unfinished ? 'resumed' : 'whole');
     }
-    if (this.o.json) return;
-    const text = signal ? `+++ killed by ${signal} +++` : `+++ exited with ${status} +++`;
-    this.write(`${this.#prefix(tid)}${text}\n`);
+    if (this.o.json || this.o.quietExit) return;
+    this.write(`${this.#prefix(tid)}+++ exited with ${status} +++\n`);
   }
 
   /** Flushes every pending call as unfinished (at the end of tracing). */

@@ -19,12 +19,18 @@ const NAMES = [
 /** Signal numbers by name (`SIGKILL` → 9). */
 export const SIGNAL_NUMBERS: ReadonlyMap<string, number> = new Map(NAMES.flatMap((n, i) => (n ? [[n, i] as const] : [])));
 
-/** `SIGCHLD`, `SIGRTMIN`, `SIGRT_3`, or the number for one out of range, as strace names signals. */
-export function signalName(sig: number): string {
-  if (sig > 0 && sig < NAMES.length) return NAMES[sig]!;
-  if (sig === 32) return 'SIGRTMIN';
-  if (sig > 32 && sig <= 64) return `SIGRT_${sig - 32}`;
-  return String(sig);
+/** A signal's name without `SIG` (`USR1`, `RTMIN`, `RT_2`), as strace prints members of a sigset; null when unknown. */
+export function signalShortName(sig: number): string | null {
+  if (sig > 0 && sig < NAMES.length) return NAMES[sig]!.slice(3);
+  if (sig === 32) return 'RTMIN';
+  if (sig > 32 && sig <= 64) return `RT_${sig - 32}`;
+  return null;
+}
+
+/** `SIGCHLD`, `SIGRTMIN`, `SIGRT_3`, or the number for one out of range (`0` for the null signal), as strace names signals. */
+export function formatSignal(sig: number): string {
+  const n = signalShortName(sig);
+  return n ? `SIG${n}` : String(sig);
 }
 
 /** Signals whose default action is not to terminate: ignore (CHLD, URG, WINCH), continue or stop. */
@@ -65,7 +71,7 @@ export function formatSiginfo(b: Uint8Array): string {
   const signo = v.getInt32(0, true);
   const errno = v.getInt32(4, true);
   const code = v.getInt32(8, true);
-  const parts = [`si_signo=${signalName(signo)}`];
+  const parts = [`si_signo=${formatSignal(signo)}`];
   if (errno) parts.push(`si_errno=${errnoInfo(errno)?.name ?? errno}`);
   parts.push(`si_code=${codeName(signo, code)}`);
   const source = (): void => void parts.push(`si_pid=${v.getInt32(16, true)}`, `si_uid=${v.getUint32(20, true)}`);
@@ -83,7 +89,7 @@ export function formatSiginfo(b: Uint8Array): string {
     case 17: {
       source();
       const status = v.getInt32(24, true);
-      parts.push(`si_status=${code === 1 ? status : signalName(status)}`, `si_utime=${v.getBigInt64(32, true)}`, `si_stime=${v.getBigInt64(40, true)}`);
+      parts.push(`si_status=${code === 1 ? status : formatSignal(status)}`, `si_utime=${v.getBigInt64(32, true)}`, `si_stime=${v.getBigInt64(40, true)}`);
       break;
     }
     case 4: case 8: case 11: case 7:

@@ -6,8 +6,9 @@
  */
 import { formatFlags, formatStMode } from './flags.js';
 import { escapeBytes, type HexMode } from './quote.js';
+import { formatSignal } from './signals.js';
 import {
-  ADDRESS_FAMILIES, CLONE_FLAGS, formatEnum, formatSignal, formatSigset, formatStatxMask, POLL_EVENTS, SA_FLAGS,
+  ADDRESS_FAMILIES, CLONE_FLAGS, formatEnum, formatSigset, formatStatxMask, POLL_EVENTS, SA_FLAGS,
   SA_RESTORER,
 } from './xlat.js';
 

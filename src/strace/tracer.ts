@@ -14,6 +14,7 @@ import { decodeRecord } from './events.js';
 import { type FdDetail, FdTable } from './fds.js';
 import type { StatusFilter } from './filter.js';
 import { readsSummary, TracePrinter } from './printer.js';
+import { SIGNAL_NUMBERS } from './signals.js';
 import type { HexMode } from './quote.js';
 import { formatSummary, type SyscallTotals, sumCounts } from './summary.js';
 import { encodeCaptureSpec, iovChunkFor, traceCollection } from './program.js';
@@ -64,6 +65,10 @@ export interface TraceOptions {
   exact?: boolean;
   /** --marks: text lines end values re-read at the syscall's exit with `~`. */
   marks?: boolean;
+  /** -e signal=SET: the signals whose lines print. */
+  signals?: ReadonlySet<number>;
+  /** -e quiet=exit, -qq: no `+++ exited with N +++`. */
+  quietExit?: boolean;
   /** Where trace lines go (strace writes them to stderr unless -o). */
   write: (s: string) => void;
   /** True when writing to a file (-f then prefixes `PID ` as strace does). */
@@ -120,8 +125,6 @@ function tidsOf(pid: number, follow: boolean): number[] {
   }
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
-
 /** Runs `siesta trace`; resolves to the traced command's exit status (128+N when killed by signal N). */
 export async function runTrace(o: TraceOptions): Promise<number> {
   if (!o.command?.length && !o.pids?.length && !o.all) throw new TraceError('must have PROG [ARGS] or -p PID', 1);
@@ -152,6 +155,8 @@ export async function runTrace(o: TraceOptions): Promise<number> {
     if (o.follow && !o.all) links.push(attachTracepoint(coll.program('fork'), 'sched', 'sched_process_fork'));
 
     const env = { ...process.env };
+    // The environment as the command gets it (execve's envp, in order): printed whole with -v.
+    const envp = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
     if (path && o.exact && !o.summary) {
       // The stub installs the filter, then waits on fd 3 like the perl one; it execs argv[0] as typed.
@@ -183,9 +188,10 @@ export async function runTrace(o: TraceOptions): Promise<number> {
     const printer = new TracePrinter({
       strsize: o.strsize, hex: o.hex, follow: o.follow || (o.pids?.length ?? 0) > 1, pidStyle: o.toFile ? 'plain' : 'bracket', timestamps: o.timestamps,
       syscallTimes: o.syscallTimes, json: o.json, monoToEpochNs,
-      ...(o.verbose ? { verbose: true } : {}), ...(o.marks ? { marks: true } : {}), ...(o.fds ? { fds: new FdTable(o.fds) } : {}), ...(o.all ? { all: true } : {}), ...(totals ? { totals } : {}),
+      ...(o.verbose ? { verbose: true } : {}), ...(o.marks ? { marks: true } : {}),
+      ...(o.signals ? { signals: o.signals } : {}), ...(o.quietExit ? { quietExit: true } : {}), ...(o.fds ? { fds: new FdTable(o.fds) } : {}), ...(o.all ? { all: true } : {}), ...(totals ? { totals } : {}),
       ...(o.trace ? { trace: o.trace } : {}), ...(o.status ? { status: o.status } : {}),
-      ...(child?.pid !== undefined ? { exec: { tgid: child.pid, argv: [exact || existsSync(PERL) ? o.command![0]! : path!, ...o.command!.slice(1)], envCount: Object.keys(env).length } } : {}),
+      ...(child?.pid !== undefined ? { exec: { tgid: child.pid, argv: [exact || existsSync(PERL) ? o.command![0]! : path!, ...o.command!.slice(1)], envCount: envp.length, env: envp } } : {}),
     }, (line) => out.write(line));
     const stop = new AbortController();
     const rb = reader;
@@ -215,7 +221,7 @@ export async function runTrace(o: TraceOptions): Promise<number> {
     stop.abort();
     await reading;
     if (ended.kind === 'exit') {
-      status = ended.signal ? 128 + (SIGNALS[ended.signal] ?? 0) : (ended.code ?? 0);
+      status = ended.signal ? 128 + (SIGNAL_NUMBERS.get(ended.signal) ?? 0) : (ended.code ?? 0);
       if (ended.signal) signal = ended.signal;
       if (!o.summary) printer.exited(child!.pid!, ended.code ?? 0, signal);
     } else if (!o.summary) {

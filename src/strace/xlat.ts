@@ -4,33 +4,13 @@
  * linux/{socket,in,netlink,sched,wait,futex,stat,random,poll,time}.h, asm/prctl.h and asm-generic/ioctls.h.
  */
 import { type FlagTable, formatFlags, OPEN_FLAGS } from './flags.js';
+import { formatSignal, signalShortName } from './signals.js';
 
 /** `NAME` for a value of an enum table, else strace's `0x4d2 /* F_??? *\/` (hex, with the table's prefix). */
 export function formatEnum(value: number, table: FlagTable, unknownPrefix: string, decimal = false): string {
   const name = table.find(([v]) => v === value)?.[1];
   if (name) return name;
   return `${decimal ? String(value) : `0x${(value >>> 0).toString(16)}`} /* ${unknownPrefix}??? */`;
-}
-
-/** Signal names, 1..31 (x86_64, asm/signal.h). */
-const SIGNALS = [
-  'HUP', 'INT', 'QUIT', 'ILL', 'TRAP', 'ABRT', 'BUS', 'FPE', 'KILL', 'USR1', 'SEGV', 'USR2', 'PIPE', 'ALRM', 'TERM',
-  'STKFLT', 'CHLD', 'CONT', 'STOP', 'TSTP', 'TTIN', 'TTOU', 'URG', 'XCPU', 'XFSZ', 'VTALRM', 'PROF', 'WINCH', 'IO',
-  'PWR', 'SYS',
-];
-
-/** A signal's name without `SIG` (`USR1`, `RTMIN`, `RT_2`), as strace prints members of a sigset; null when unknown. */
-export function signalShortName(sig: number): string | null {
-  if (sig >= 1 && sig <= 31) return SIGNALS[sig - 1]!;
-  if (sig === 32) return 'RTMIN';
-  if (sig > 32 && sig <= 64) return `RT_${sig - 32}`;
-  return null;
-}
-
-/** `SIGUSR1`, `0` for the null signal, or the number when unknown. */
-export function formatSignal(sig: number): string {
-  const n = signalShortName(sig);
-  return n ? `SIG${n}` : String(sig);
 }
 
 /**

@@ -6,7 +6,7 @@ import { parseTraceArgs } from '../../src/cli/trace.js';
 import type { Capture, TraceRecord } from '../../src/strace/events.js';
 import { decodeArgs, formatOpenHow, formatReturn, formatStat } from '../../src/strace/decode.js';
 import { errnoInfo, formatErrorReturn } from '../../src/strace/errno.js';
-import { parseStatusSet, parseTraceSet } from '../../src/strace/filter.js';
+import { parseQuietSet, parseSignalSet, parseStatusSet, parseTraceSet } from '../../src/strace/filter.js';
 import { formatMmapFlags, formatOpenFlags, formatFlags, formatStMode, MMAP_PROT, ACCESS_MODES } from '../../src/strace/flags.js';
 import { readsSummary, TracePrinter, type PrinterOptions } from '../../src/strace/printer.js';
 import { escapeBytes, quoteBuffer, quoteString } from '../../src/strace/quote.js';
@@ -289,6 +289,19 @@ describe('-e and command-line parsing', () => {
     assert.throws(() => parseTraceSet('opnat'), /invalid system call 'opnat'; did you mean openat/);
     assert.throws(() => parseTraceSet('%fil'), /did you mean %file/);
     assert.throws(() => parseStatusSet('succesful'), /did you mean successful/);
+    // -e signal= as strace 6.1 reads it: with or without SIG, any case, numbers, negation; -e quiet= names.
+    assert.deepEqual([...parseSignalSet('SIGCHLD,usr1,9,SIGRTMIN,RT_2')], [17, 10, 9, 32, 34]);
+    assert.equal(parseSignalSet('!USR1').has(10), false);
+    assert.equal(parseSignalSet('!USR1').size, 63);
+    assert.equal(parseSignalSet('none').size, 0);
+    assert.throws(() => parseSignalSet('SIGCHILD'), /invalid signal 'SIGCHILD'; did you mean SIGCHLD/);
+    assert.deepEqual(parseQuietSet('attach,exit'), { exit: true });
+    assert.deepEqual(parseQuietSet('attach,personality'), { exit: false });
+    assert.deepEqual(parseQuietSet('!exit'), { exit: false });
+    assert.throws(() => parseQuietSet('exi'), /invalid quiet 'exi'; did you mean exit/);
+    assert.equal(parseTraceArgs(['-qq', 'true']).quietExit, true);
+    assert.equal(parseTraceArgs(['-q', 'true']).quietExit, undefined);
+    assert.equal(parseTraceArgs(['-e', 'signal=!all', 'true']).signals!.size, 0);
   });
   it('parses strace\'s flags', () => {
     const o = parseTraceArgs(['-f', '-tt', '-T', '-s64', '-xx', '-e', 'trace=openat', '-o', 'out.txt', '--', 'ls', '-l']);

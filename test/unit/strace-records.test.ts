@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeRecord } from '../../src/strace/events.js';
 import { KIND_ENTER, KIND_EXIT, RECORD_HEADER } from '../../src/strace/program.js';
-import { fatalByDefault, formatSiginfo, signalName } from '../../src/strace/signals.js';
+import { fatalByDefault, formatSiginfo, formatSignal } from '../../src/strace/signals.js';
 import { lostReport } from '../../src/strace/tracer.js';
 
 const enc = new TextEncoder();
@@ -98,7 +98,7 @@ describe('siginfo as strace prints it', () => {
     assert.equal(formatSiginfo(info([[0, 15, 'i32'], [16, 7, 'i32'], [20, 1000, 'u32']])), '{si_signo=SIGTERM, si_code=SI_USER, si_pid=7, si_uid=1000}');
     assert.equal(formatSiginfo(info([[0, 11, 'i32'], [8, 2, 'i32'], [16, 0x1000, 'i64']])), '{si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=0x1000}');
     assert.equal(formatSiginfo(info([[0, 10, 'i32'], [4, 1, 'i32'], [8, -6, 'i32']])), '{si_signo=SIGUSR1, si_errno=EPERM, si_code=SI_TKILL, si_pid=0, si_uid=0}');
-    assert.equal(signalName(34), 'SIGRT_2');
+    assert.equal(formatSignal(34), 'SIGRT_2');
     assert.ok(fatalByDefault(15) && !fatalByDefault(17) && !fatalByDefault(28));
   });
 });
