@@ -7,10 +7,15 @@ import { hasKfunc, programSupport, seccompUserNotifSupport, type Support, wqSupp
 /** How a value was obtained; attached to every user-memory value siesta reports. */
 export type Provenance = 'exact' | 'exit' | 'kernel' | 'deferred' | 'lost';
 
+/** The mechanisms' identifiers. */
+export type MechanismId = 'sleepable-tp' | 'fentry-sleepable' | 'exit-reread' | 'wq-deferred' | 'seccomp-exact' | 'uprobe-sleepable';
+
 /** One mechanism: its name, what it guarantees, and a probe of the running kernel. */
 export interface Mechanism {
-  id: 'sleepable-tp' | 'fentry-sleepable' | 'exit-reread' | 'wq-deferred' | 'seccomp-exact' | 'uprobe-sleepable';
+  id: MechanismId;
   title: string;
+  /** A few words naming it in a sentence (the start-up notice of read-notice.ts). */
+  short: string;
   /** Provenance of the values it produces. */
   provenance: Provenance;
   available(): Support;
@@ -35,40 +40,44 @@ function kfuncs(...names: string[]): () => Support {
 export const MECHANISMS: readonly Mechanism[] = [
   {
     id: 'sleepable-tp',
-    title: 'sleepable syscall tracepoint programs (tp_btf.s / raw_tp.s) with bpf_copy_from_user',
+    // The flavour the compiler uses (compile.ts, wantsSleepable): BPF_PROG_TYPE_TRACEPOINT with BPF_F_SLEEPABLE.
+    title: 'sleepable syscall tracepoint programs (tp.s on syscalls:sys_enter_*/sys_exit_*) with bpf_copy_from_user',
+    short: 'sleepable syscall tracepoint programs (tp.s)',
     provenance: 'exact',
-    available: () => {
-      const tp = programSupport('tp_btf', true);
-      return tp.ok ? tp : programSupport('raw_tp', true);
-    },
+    available: () => programSupport('tracepoint', true),
   },
   {
     id: 'fentry-sleepable',
     title: 'sleepable fentry.s on the syscall entry function',
+    short: 'sleepable fentry.s',
     provenance: 'exact',
     available: () => programSupport('fentry', true),
   },
   {
     id: 'exit-reread',
     title: 'non-faulting read at entry, re-read at syscall exit (and kernel fd paths)',
+    short: 're-reads at syscall exit',
     provenance: 'exit',
     available: () => all(() => programSupport('tracepoint'), () => programSupport('raw_tp')),
   },
   {
     id: 'wq-deferred',
     title: 'deferred sleepable read from tp_btf via bpf_wq + bpf_copy_from_user_task',
+    short: 'bpf_wq deferred reads',
     provenance: 'deferred',
     available: () => all(() => wqSupport(), kfuncs('bpf_copy_from_user_task_str', 'bpf_task_acquire')),
   },
   {
     id: 'seccomp-exact',
     title: '--exact: seccomp user notification supervisor for commands siesta starts',
+    short: 'seccomp user notification (--exact)',
     provenance: 'exact',
     available: seccompUserNotifSupport,
   },
   {
     id: 'uprobe-sleepable',
     title: 'sleepable uprobes (uprobe.s): uprobes read user memory with faulting helpers',
+    short: 'sleepable uprobes (uprobe.s)',
     provenance: 'exact',
     available: () => programSupport('uprobe', true),
   },

@@ -10,6 +10,7 @@ import { hostKernelInfo } from '../kernel/host-info.js';
 import { createJsonPrinter, createTextPrinter, type Printer, strftime } from '../output/index.js';
 import { installCleanup, releaseAll, setShowStacks } from '../runtime/cleanup.js';
 import { type ExactChild, startExact, trappedSyscalls } from '../capture/exact.js';
+import { unrecoverableReadsNotice } from '../capture/read-notice.js';
 import { deferredReadSupport } from '../runtime/deferred-reads.js';
 import { Session } from '../runtime/session.js';
 import { blockingStdio, errnoMessage, errnoName } from '../sys/index.js';
@@ -128,6 +129,14 @@ export async function runScript(o: RunOptions): Promise<number> {
     for (const f of session.sleepFallbacks) {
       process.stderr.write(`siesta: ${f.probe}: reads user memory without faulting pages in (lost when not resident): the kernel refused its sleepable program: ${f.reason}\n`);
     }
+    // Refused sleepable syscall tracepoints still recover at the syscall's exit: worth a line only under -v.
+    if (o.verbose) {
+      for (const f of session.refusedSleepable.filter((x) => x.fallbackReads === 'exit')) {
+        process.stderr.write(`siesta: ${f.probe}: the kernel refused its sleepable program (${f.reason}): reads are retried at the syscall's exit\n`);
+      }
+    }
+    const notice = unrecoverableReadsNotice(result.script.resources.programs);
+    if (notice) process.stderr.write(`${notice}\n`);
     if (!o.quiet) printer.attachedProbes(session.attached);
     if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) process.stdout.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
     if (o.dryRun) {

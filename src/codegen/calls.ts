@@ -58,7 +58,8 @@ function sendRecord(g: ProbeCodegen, kind: number, id: number, args: readonly Ex
     }
   });
   eventHeader(b, rec, kind, id);
-  const exitTp = syscallExitOf(g);
+  // A sleepable program's reads fault pages in and need no retry; nor can they be retried without exit programs.
+  const exitTp = g.options.sleepable || g.options.exitRereads === false ? null : syscallExitOf(g);
   const fixups = layout.filter((l) => l.userRead);
   if (!exitTp || fixups.length === 0) {
     outputRecord(b, rec, size);

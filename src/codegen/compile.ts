@@ -13,11 +13,12 @@ import { type TypedProgram, typecheck } from '../passes/typecheck.js';
 import type { KernelInfo } from '../types/kernel-info.js';
 import { CodegenError } from './builder.js';
 import { ResourceCollector } from './collect.js';
+import { syscallExitOf } from './calls.js';
 import { exitProbe, exitProgram } from './deferred.js';
 import { funcInfoBtf } from './func-info.js';
 import { DROPS_MAP, EVENTS_MAP, EVENTS_RING_SIZE, GLOBALS_ENTRIES, GLOBALS_MAP, SCRATCH_MAP } from './emit.js';
 import { type CodegenOptions, ProbeCodegen, type UserReadHook } from './probe.js';
-import type { Resources } from './resources.js';
+import type { ProgramInfo, Resources } from './resources.js';
 import { SCRATCH_BUSY_MAP, SCRATCH_SLOTS } from './scratch-slots.js';
 import { SLEEP_SCRATCH_ENTRIES, SLEEP_SCRATCH_MAP } from './sleepable.js';
 import { checkStoredUserReads } from './user-reads.js';
@@ -84,9 +85,28 @@ function programKind(p: ResolvedProbe): { kind: ProgramKind; attachTo?: string }
   }
 }
 
-/** Whether `p` gets a sleepable program when it reads user memory: a uprobe where the kernel loads uprobe.s. */
-function wantsSleepable(p: ResolvedProbe): boolean {
-  return (p.kind === 'uprobe' || p.kind === 'uretprobe') && p.context === 'may-sleep';
+/** Whether `p` is on a per-syscall tracepoint (`tracepoint:syscalls:sys_enter_*` or `sys_exit_*`). */
+function perSyscallTracepoint(p: ResolvedProbe): boolean {
+  return p.kind === 'tracepoint' && p.tracepoint?.category === 'syscalls' && /^sys_(enter|exit)_/.test(p.tracepoint.event);
+}
+
+/**
+ * Whether `p` gets a sleepable program when it reads user memory: a uprobe where the kernel loads uprobe.s, or
+ * a per-syscall tracepoint where it loads tp.s (reliable reads, mechanism a; expected in 7.2).
+ *
+ * Of the three sleepable tracepoint flavours of that kernel series (tp.s, raw_tp.s, tp_btf.s), siesta uses the
+ * classic one, BPF_PROG_TYPE_TRACEPOINT with BPF_F_SLEEPABLE, on the same `syscalls:sys_enter_<name>` event
+ * as its plain program: the context is the same record (`args.filename` at the same offset), so the sleepable
+ * program and its plain fallback differ only in how they read user memory; the event fires for its own syscall
+ * only (tp_btf.s or raw_tp.s on sys_enter would run for every syscall behind a syscall-number filter, with a
+ * pt_regs context); and the kernel runs it from perf_syscall_enter() before preemption is disabled. A kernel
+ * whose verifier refuses it at load gets the plain program and its exit re-read instead (loader `fallback`).
+ * raw_syscalls:* is left out: it is not the per-syscall perf path of that series, and a refusal there would
+ * come at attach time, when no fallback is possible.
+ */
+function wantsSleepable(p: ResolvedProbe, kernel: KernelInfo): boolean {
+  if (p.kind === 'uprobe' || p.kind === 'uretprobe') return p.context === 'may-sleep';
+  return perSyscallTracepoint(p) && kernel.sleepableSyscallTracepoints?.() === true;
 }
 
 /** Whether the script calls exit() anywhere (only then do probes check the exiting flag). */
@@ -131,7 +151,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     const options: CodegenOptions = {
       ncpus: kernel.ncpus, params, named, ...(kernel.kernelSymbolAddress ? { kernelSymbol: (n: string) => kernel.kernelSymbolAddress!(n) } : {}), ...(o.userRead ? { userRead: o.userRead } : {}), ...(o.helperErrors ? { helperErrors: true } : {}),
       ...(kernel.bpfLoop ? { bpfLoop: () => kernel.bpfLoop!() } : {}), ...(kernel.mayGoto ? { mayGoto: () => kernel.mayGoto!() } : {}),
-      ...(callsExit(parsed.program) ? { exitFlag: true } : {}),
+      ...(callsExit(parsed.program) ? { exitFlag: true } : {}), ...(kernel.exitRereads?.() === false ? { exitRereads: false } : {}),
     };
     const programs: ProgramSpec[] = [];
     const infos: Resources['programs'] = [];
@@ -149,19 +169,23 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       const { kind, attachTo } = programKind(pt.probe);
       let { g, b } = gen(false);
       let spec: ProgramSpec = { name, kind, code: linkProbe(b.items, name), ...(attachTo ? { attachTo } : {}) };
-      if (g.userReads > 0 && wantsSleepable(pt.probe)) {
-        // A uprobe reading user memory where uprobe.s loads: read with faulting helpers; the plain program
-        // stays as the fallback the loader uses if the verifier refuses the sleepable one (a helper or map a
-        // sleepable program may not use).
+      // How the plain program reads user memory: retried at the syscall's exit, or once at the event.
+      const plainReads = syscallExitOf(g) && options.exitRereads !== false ? 'exit' : 'entry';
+      let reads: ProgramInfo['reads'] = g.userReads > 0 ? plainReads : undefined;
+      if (g.userReads > 0 && wantsSleepable(pt.probe, kernel)) {
+        // A uprobe or syscall tracepoint reading user memory where its sleepable flavour loads: read with
+        // faulting helpers; the plain program stays as the fallback the loader uses if the verifier refuses
+        // the sleepable one (a helper or map a sleepable program may not use).
         const fallback = spec;
         ({ g, b } = gen(true));
         spec = { ...fallback, code: linkProbe(b.items, name), sleepable: true, fallback };
         sleepScratch = true;
+        reads = 'sleepable';
       }
       programs.push(spec);
       const slots = layout(b.items).slots;
       sourceMap.set(name, b.locs.map((l) => ({ slot: slots[l.item] ?? Number.MAX_SAFE_INTEGER, loc: l.loc })));
-      infos.push({ name, probe: pt.probe });
+      infos.push({ name, probe: pt.probe, ...(reads ? { reads } : {}), ...(reads === 'sleepable' ? { fallbackReads: plainReads } : {}) });
     });
     // One BTF per collection: the deferred-read slots and callbacks, then the other programs' func_info.
     const btf = new BtfBuilder();

@@ -40,7 +40,7 @@ export interface CodegenOptions {
   params: readonly string[];
   /** Emit reads of user memory through the reliable-read strategy (see capture/); plain reads otherwise. */
   userRead?: UserReadHook;
-  /** A sleepable program (uprobe.s): user memory is read with faulting helpers, in a per-thread scratch buffer. */
+  /** A sleepable program (uprobe.s, tp.s): user memory is read with faulting helpers, in a per-thread scratch buffer. */
   sleepable?: boolean;
   /** -k: check the results of helper calls other than user reads (helper-errors.ts). */
   helperErrors?: boolean;
@@ -54,6 +54,8 @@ export interface CodegenOptions {
   named?: ReadonlyMap<string, string>;
   /** The script calls exit(): probes other than begin/end return at once once the exiting flag is set. */
   exitFlag?: boolean;
+  /** false when the kernel cannot retry failed syscall-entry reads at the exit: records are sent at once. */
+  exitRereads?: boolean;
 }
 
 /**

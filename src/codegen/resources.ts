@@ -143,6 +143,14 @@ export interface ProgramInfo {
   probe: ResolvedProbe;
   /** Added by siesta (exit re-reads), not written in the script: not counted in "Attached N probes". */
   internal?: boolean;
+  /**
+   * How the program reads user memory, when it does: `sleepable` with faulting helpers at the event (its spec
+   * has a plain fallback), `exit` without faulting at the event and again at the syscall's exit, or `entry`
+   * once without faulting (a page that is not resident is lost).
+   */
+  reads?: 'sleepable' | 'exit' | 'entry';
+  /** For `sleepable`: how the plain fallback reads, should the verifier refuse the sleepable program. */
+  fallbackReads?: 'exit' | 'entry';
 }
 
 /** Everything the runtime needs besides the loaded objects. */

@@ -11,6 +11,11 @@
  * own thread: a hash-map value keyed by pid_tgid, created at the program's start from the per-CPU buffer (any
  * bytes: the code writes every byte it reads back) and deleted at its exit. A task runs one uprobe program at a
  * time, so the key is never shared.
+ *
+ * Sleepable syscall tracepoint programs (tp.s, expected in 7.2; see wantsSleepable in compile.ts) work the same
+ * way: the kernel runs them under migrate_disable and RCU Tasks Trace, not with preemption off, so the per-CPU
+ * buffer is no more theirs than a sleepable uprobe's. A task is inside at most one of them (a page fault taken
+ * by one does not enter another syscall), so the key is never shared there either.
  */
 import { alu64Imm, call, callKfunc, ja, jmpImm, ldMapFd, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, stx } from '../asm/index.js';
 import { SCRATCH } from './builder.js';

@@ -147,6 +147,8 @@ const HOST: KernelInfo = Object.freeze({
   userSymbols: functionSymbols,
   nearestUserSymbols: nearestFunctionSymbols,
   sleepableUprobes: () => programSupport('uprobe', true).ok,
+  sleepableSyscallTracepoints: () => programSupport('tracepoint', true).ok,
+  exitRereads: () => programSupport('tracepoint').ok,
   bpfLoop: () => bpfLoopSupport().ok,
   mayGoto: () => mayGotoSupport().ok,
   kernelSymbolAddress: (name: string) => kallsyms().find((s) => s.name === name && s.module === undefined)?.address ?? null,

@@ -102,12 +102,17 @@ export class Session {
   readonly attached: number;
   /**
    * Probes whose sleepable program (faulting user reads) the verifier refused, so their plain program was
-   * loaded instead: the probe's name and the verifier's reason.
+   * loaded instead and loses reads of pages that are not resident: the probe's name and the verifier's reason.
+   * A syscall tracepoint's plain program re-reads at the syscall's exit, so its fallback is not listed.
    */
   get sleepFallbacks(): { probe: string; reason: string }[] {
+    return this.refusedSleepable.flatMap((f) => (f.fallbackReads === 'exit' ? [] : [{ probe: f.probe, reason: f.reason }]));
+  }
+  /** Every probe whose sleepable program the verifier refused, with how its plain program reads instead (for -v). */
+  get refusedSleepable(): { probe: string; reason: string; fallbackReads: 'exit' | 'entry' }[] {
     return this.#script.resources.programs.flatMap((p) => {
       const rejected = this.#coll.programs.get(p.name)?.rejected;
-      return rejected ? [{ probe: p.probe.name, reason: rejected.reason || rejected.summary }] : [];
+      return rejected ? [{ probe: p.probe.name, reason: rejected.reason || rejected.summary, fallbackReads: p.fallbackReads ?? 'entry' }] : [];
     });
   }
   /** User-memory reads seen so far, by provenance. */

@@ -33,6 +33,17 @@ export interface KernelInfo {
    * may sleep and read user memory with bpf_copy_from_user. Absent means they do not.
    */
   sleepableUprobes?(): boolean;
+  /**
+   * Whether tracepoint programs load as sleepable programs here (tp.s: BPF_PROG_TYPE_TRACEPOINT with
+   * BPF_F_SLEEPABLE, expected in 7.2, where the kernel lets them attach to syscall tracepoints only), found by
+   * trying: then syscall probes read user memory with faulting helpers. Absent means they do not.
+   */
+  sleepableSyscallTracepoints?(): boolean;
+  /**
+   * Whether a read that failed at a syscall's entry can be retried by a program on the syscall's exit tracepoint
+   * (reliable reads, mechanism c). Absent means it can.
+   */
+  exitRereads?(): boolean;
   /** Whether programs may call bpf_loop (5.17), found by trying; asked only by loops over run-time ranges. Absent means they may. */
   bpfLoop?(): boolean;
   /** Whether programs may use may_goto (6.9), found by trying; asked only by while loops. Absent means they may not. */

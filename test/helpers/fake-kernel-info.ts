@@ -31,6 +31,10 @@ export interface FakeKernelOptions {
   readonly tracepoints?: readonly string[];
   /** Whether uprobes load as sleepable programs (default true, as on the project's 6.18 VMs). */
   readonly sleepableUprobes?: boolean;
+  /** Whether tracepoint programs load as sleepable programs (default false, as on 6.18; expected in 7.2). */
+  readonly sleepableSyscallTracepoints?: boolean;
+  /** Whether syscall exit re-reads work (default true). */
+  readonly exitRereads?: boolean;
 }
 
 /** A fake `KernelInfo` that also counts the calls made to it. */
@@ -103,5 +107,7 @@ export function fakeKernelInfo(options: FakeKernelOptions = {}): FakeKernelInfo 
       return nearestNames(name, Object.keys(binary(path)?.symbols ?? {}));
     },
     sleepableUprobes: () => options.sleepableUprobes ?? true,
+    sleepableSyscallTracepoints: () => options.sleepableSyscallTracepoints ?? false,
+    exitRereads: () => options.exitRereads ?? true,
   };
 }
