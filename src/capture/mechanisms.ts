@@ -48,7 +48,8 @@ export const MECHANISMS: readonly Mechanism[] = [
   },
   {
     id: 'fentry-sleepable',
-    title: 'sleepable fentry.s on the syscall entry function',
+    // Reported only: the compiler does not use it (README, "Sleepable fentry.s ... is not compiled").
+    title: 'sleepable fentry.s on the syscall entry function (reported only, not compiled)',
     short: 'sleepable fentry.s',
     provenance: 'exact',
     available: () => programSupport('fentry', true),
