@@ -21,6 +21,7 @@ import { PT_REGS_ARGS, PT_REGS_CS, PT_REGS_RC } from './context.js';
 import { copyScratch, extend, GLOBAL_CPID, GLOBAL_EXITING, GLOBALS_MAP, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
 import { genForMap } from './for-map.js';
 import { genForRange } from './for-range.js';
+import { hideLoopCounters } from './while-loop.js';
 import { mapAssign, mapRead, mapUpdateOp } from './maps.js';
 import type { ResourceCollector } from './collect.js';
 import { claimScratch, releaseScratch } from './scratch-slots.js';
@@ -224,7 +225,10 @@ export class ProbeCodegen {
         b.mark(top);
         // A condition on a run-time value leaves the verifier no bound to prove ("The sequence of 8193 jumps is
         // too complex"); may_goto (6.9) gives it one: the loop ends after the kernel's budget of 8M iterations.
-        if (this.options.mayGoto?.()) b.emit(mayGoto(end));
+        if (this.options.mayGoto?.()) {
+          b.emit(mayGoto(end));
+          hideLoopCounters(this, s.cond);
+        }
         this.scalar(s.cond);
         b.emit(jmpImm('jeq', R0, 0, end));
         this.loops.push({ brk: end, cont: top });
