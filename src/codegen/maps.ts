@@ -13,9 +13,9 @@ import {
   alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R7, R10, type Reg, st, stx,
 } from '../asm/index.js';
 import type { Call, CompoundOp, Expr, MapRef, SourceLocation } from '../lang/index.js';
-import { isScalar, sizeOf } from '../types/types.js';
+import { isScalar, sameType, sizeOf, type Type } from '../types/types.js';
 import { CodegenError, SCRATCH } from './builder.js';
-import { copyScratch, reload, scratchPtr, spill, zeroScratch } from './emit.js';
+import { copyScratch, extend, reload, scratchPtr, spill, zeroScratch } from './emit.js';
 import { checkHelperResult, reportLookupMiss } from './helper-errors.js';
 import type { ProbeCodegen } from './probe.js';
 import type { ScriptMap } from './resources.js';
@@ -27,24 +27,50 @@ export function buildKey(g: ProbeCodegen, m: MapRef, sm: ScriptMap): number {
   zeroScratch(b, off, sm.keySize);
   if (!sm.key || m.keys.length === 0) return off;
   if (m.keys.length === 1) {
-    const k = m.keys[0]!;
-    if (isScalar(g.type(k))) {
-      g.scalar(k);
-      b.emit(stx(8, SCRATCH, off, R0));
-    } else g.into(k, off);
+    writeKeyPart(g, m.keys[0]!, sm.key, off);
     return off;
   }
   if (sm.key.kind !== 'tuple') throw new CodegenError(`key of ${m.name} is not a tuple`);
   const layout = sm.key;
-  m.keys.forEach((k, i) => {
-    const at = off + layout.offsets[i]!;
-    if (isScalar(g.type(k))) {
-      g.scalar(k);
-      b.emit(stx(Math.min(8, sizeOf(layout.elems[i]!)) as 1 | 2 | 4 | 8, SCRATCH, at, R0));
-    } else g.into(k, at);
-  });
+  m.keys.forEach((k, i) => writeKeyPart(g, k, layout.elems[i]!, off + layout.offsets[i]!));
   return off;
 }
+
+/**
+ * Writes `k` at scratch offset `at` in the key layout `want`. Integers in keys are 64-bit at every depth
+ * (typecheck's keyTypeOf), so a tuple holding a narrower one (`("a", (int8)5)`) has another layout as a key
+ * than as a value: it is written element by element, widening each integer.
+ */
+function writeKeyPart(g: ProbeCodegen, k: Expr, want: Type, at: number): void {
+  const b = g.b;
+  const have = g.type(k);
+  if (isScalar(have)) {
+    g.scalar(k);
+    b.emit(stx(Math.min(8, sizeOf(want)) as 1 | 2 | 4 | 8, SCRATCH, at, R0));
+    return;
+  }
+  if (have.kind !== 'tuple' || want.kind !== 'tuple' || sameType(have, want)) {
+    g.into(k, at);
+    return;
+  }
+  if (k.kind === 'Tuple') k.elems.forEach((e, i) => writeKeyPart(g, e, want.elems[i]!, at + want.offsets[i]!));
+  else convertTuple(g, have, g.materialize(k), want, at);
+}
+
+/** Copies the tuple at scratch `src` (layout `have`) to `dst` in layout `want`, sign- or zero-extending integers. */
+function convertTuple(g: ProbeCodegen, have: TupleType, src: number, want: TupleType, dst: number): void {
+  have.elems.forEach((h, i) => {
+    const w = want.elems[i]!, from = src + have.offsets[i]!, to = dst + want.offsets[i]!;
+    if (h.kind === 'tuple' && w.kind === 'tuple') convertTuple(g, h, from, w, to);
+    else if (h.kind === 'int' && h.size < sizeOf(w)) {
+      g.b.emit(ldx(h.size, R0, SCRATCH, from));
+      extend(g.b, R0, h.size, h.signed);
+      g.b.emit(stx(8, SCRATCH, to, R0));
+    } else copyScratch(g.b, to, from, Math.min(sizeOf(h), sizeOf(w)));
+  });
+}
+
+type TupleType = Extract<Type, { kind: 'tuple' }>;
 
 /** r0 = bpf_map_lookup_elem(map, scratch + keyOff). */
 function lookup(g: ProbeCodegen, sm: ScriptMap, keyOff: number): void {
