@@ -3,7 +3,7 @@
  * infers the key and value types of every map across the whole script, and reports misuse as diagnostics.
  * A probe body is checked once per attach point, because `args` differs between tracepoints.
  */
-import { type Diagnostics, endColumnOf, endLineOf, type Expr, type MapRef, type Program, type Stmt, type TypeSpec, type Variable } from '../lang/index.js';
+import { type Diagnostics, endColumnOf, endLineOf, type Expr, type MapRef, type Node, type Program, type Stmt, type TypeSpec, type Variable } from '../lang/index.js';
 import { BtfTypes } from '../types/from-btf.js';
 import type { KernelInfo } from '../types/kernel-info.js';
 import {
@@ -310,6 +310,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         return set(e, e.op === '-' ? s64 : t.kind === 'int' ? int(8, t.signed) : u64);
       }
       case 'Update': {
+        if (e.target.kind === 'Variable') noteLiteralWidth(e.target.name, null);
         const t = e.target.kind === 'Variable' ? vars.get(e.target.name) : ctx.mapType(e.target);
         if (e.target.kind === 'Map') {
           const sig = maps.get(e.target.name);
@@ -397,7 +398,11 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       }
       case 'Sizeof': {
         const t = e.arg.kind === 'NamedType' || e.arg.kind === 'PointerType' || e.arg.kind === 'ArrayType' ? resolveTypeSpec(e.arg) : expr(e.arg);
-        if (t) consts.set(e.id, BigInt(t.kind === 'record' && t.btfId !== undefined && btfTypes ? btfTypes.btf.sizeof(t.btfId) : sizeOf(t)));
+        // bpftrace 0.26 types an integer literal as the smallest integer that holds it, and a variable holding
+        // only literals as the smallest that holds them all; siesta computes in 64 bits but answers sizeof alike.
+        const narrow = e.arg.kind === 'Variable' ? literalWidths.get(e.arg.name) : literalWidth(e.arg);
+        if (narrow) consts.set(e.id, BigInt(narrow));
+        else if (t) consts.set(e.id, BigInt(t.kind === 'record' && t.btfId !== undefined && btfTypes ? btfTypes.btf.sizeof(t.btfId) : sizeOf(t)));
         return set(e, u64);
       }
       case 'Offsetof': {
@@ -536,6 +541,19 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
       castable ? [`Add a cast to integer if you want the value of the aggregate, e.g. \`${target} = (int64)${source};\`.`] : []);
   }
 
+  /**
+   * Variables assigned nothing but integer literals: the byte size bpftrace 0.26 gives them (the smallest
+   * integer holding every literal). 0 once anything else was assigned.
+   */
+  const literalWidths = new Map<string, number>();
+
+  /** Records an assignment of `value` (null: not a plain literal) to `$name` for literalWidths. */
+  function noteLiteralWidth(name: string, value: Expr | null): void {
+    const w = value ? literalWidth(value) : 0;
+    const old = literalWidths.get(name);
+    literalWidths.set(name, old === undefined ? w : old && w ? Math.max(old, w) : 0);
+  }
+
   function assignVar(target: Variable, t: Type, loc: Expr['loc']): void {
     outOfScope.delete(target.name);
     const old = vars.get(target.name);
@@ -579,6 +597,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         discard(s.value); // its own message below
         const t = expr(s.value);
         if (s.op) {
+          noteLiteralWidth(s.target.name, null);
           const old = vars.get(s.target.name);
           if (!old) err(s.target.loc, `Undefined or undeclared variable: ${s.target.name}`);
           else if (!isIntegral(old) || !isIntegral(t)) err(s.loc, `Compound assignment needs integer operands, not '${typeName(old)}' and '${typeName(t)}'`);
@@ -586,6 +605,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
           return;
         }
         assignVar(s.target, t, s.loc);
+        noteLiteralWidth(s.target.name, s.value);
         return;
       }
       case 'Let': {
@@ -593,6 +613,7 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         const t = s.value ? expr(s.value) : declared;
         if (vars.has(s.target.name) && diags) err(s.target.loc, `Variable ${s.target.name} was already declared`);
         if (t) assignVar(s.target, declared ?? t, s.loc);
+        noteLiteralWidth(s.target.name, declared ? null : s.value ?? null);
         return;
       }
       case 'AssignMap': {
@@ -706,4 +727,20 @@ export function compatible(a: Type, b: Type): boolean {
   if (a.kind === 'string' && b.kind === 'string') return true;
   if (a.kind === 'tuple' && b.kind === 'tuple') return a.elems.length === b.elems.length && a.elems.every((e, i) => compatible(e, b.elems[i]!));
   return sameType(a, b);
+}
+
+/**
+ * The byte size bpftrace 0.26 gives an integer literal (`5`, `-3`): the smallest of 1, 2, 4, 8 bytes holding
+ * it, unsigned when it is not negative. 0 for anything else.
+ */
+export function literalWidth(e: Node): number {
+  const negative = e.kind === 'Unary' && e.op === '-' && e.operand.kind === 'Integer';
+  const lit = negative ? e.operand : e;
+  if (lit.kind !== 'Integer') return 0;
+  const v = lit.value;
+  for (const bytes of [1, 2, 4]) {
+    const bits = BigInt(bytes * 8);
+    if (negative ? v <= 1n << (bits - 1n) : v < 1n << bits) return bytes;
+  }
+  return 8;
 }
