@@ -10,7 +10,7 @@
  * `installCleanup()` releases everything on Ctrl-C, SIGTERM and uncaught errors.
  */
 export {
-  type ReadFloor, ScriptError, type ScriptLocation, trace, type Trace, type TraceEvent, type TraceOptions, type TraceResult,
+  type CommandStatus, type ReadFloor, ScriptError, type ScriptLocation, trace, type Trace, type TraceEvent, type TraceOptions, type TraceResult,
 } from './runtime/api.js';
 export type { ReadProvenance } from './runtime/decode.js';
 export type { ReadCounts } from './runtime/session.js';

@@ -11,6 +11,7 @@
  * option); a script that does not compile rejects with a ScriptError carrying structured diagnostics. Kernel
  * and host failures keep their own types (VerifierError, LoadError, SysError, ...).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { compile } from '../codegen/index.js';
 import { hostKernelInfo } from '../kernel/host-info.js';
 import { type Diagnostic, renderDiagnostics, STDIN_FILE_NAME } from '../lang/index.js';
@@ -41,6 +42,35 @@ export interface TraceOptions {
   readonly reads?: ReadFloor;
   /** Mark user-memory values not read exactly in printf text (`value~`, `<lost:EFAULT>`), as the CLI does; default true. */
   readonly marks?: boolean;
+  /**
+   * As the CLI's `-k`: also report lookups of absent map keys and stacks that could not be collected, each as a
+   * `helper-error` event (failed map updates and deletes are reported always, as bpftrace 0.26 does).
+   */
+  readonly helperErrors?: boolean;
+  /**
+   * As the CLI's `-c`: a command started once every probe is attached (it waits until then, with the same pid),
+   * given as its argument vector or as one string split into words (quotes group words; no other shell
+   * syntax). Its pid is `cpid` in the script and restricts uprobes; the trace stops by itself when it exits,
+   * and stopping the trace earlier ends it with SIGTERM. It shares this process's standard streams.
+   * Not together with `pid`.
+   */
+  readonly command?: string | readonly string[];
+  /**
+   * Named program parameters read by `getopt(name[, default])`, as the CLI's `--name=value`: a string, an
+   * integer (a safe-integer number or a bigint) or a boolean (`true` is the CLI's bare `--name`). A name no
+   * `getopt()` reads is a compile error, as in bpftrace.
+   */
+  readonly named?: Readonly<Record<string, string | number | bigint | boolean>>;
+}
+
+/** How the command of {@link TraceOptions.command} ended. */
+export interface CommandStatus {
+  /** Its pid (the script's `cpid`). */
+  readonly pid: number;
+  /** Its exit status, or null when a signal ended it (or it had not ended when the trace was released). */
+  readonly exitCode: number | null;
+  /** The signal that ended it (SIGTERM when the trace stopped first), or null. */
+  readonly signal: NodeJS.Signals | null;
 }
 
 /** A floor on the provenance of user-memory values (see {@link TraceOptions.reads}). */
@@ -110,6 +140,8 @@ export interface TraceResult {
   readonly exitCode: number | null;
   /** Reads of user memory by provenance: `exact` at the event, `exit` re-read at the syscall's exit, `kernel` the path of the descriptor an open call returned, `deferred` read after the call returned, `lost`. */
   readonly reads: Readonly<ReadCounts>;
+  /** How `options.command` ended (it has ended when stop() resolves); null without a command. */
+  readonly command: CommandStatus | null;
 }
 
 /**
@@ -122,6 +154,8 @@ export interface Trace extends AsyncDisposable, Disposable {
   readonly attached: number;
   /** Warnings of the compilation (errors reject `trace()` with a ScriptError). */
   readonly warnings: readonly Diagnostic[];
+  /** The pid of `options.command` (the script's `cpid`), or null without a command. */
+  readonly commandPid: number | null;
   /**
    * The script's events, buffered from the start until read. Ends when the trace has stopped and every event
    * was delivered, including those of end probes; throws if stopping failed. One iteration per trace.
@@ -168,16 +202,52 @@ export async function trace(source: string, options?: TraceOptions): Promise<Tra
   const o = validateTraceOptions(source, options);
   o.signal?.throwIfAborted();
   const floor = o.reads ?? 'any';
-  const copts = { file: o.file ?? STDIN_FILE_NAME, params: o.params ?? [], floor };
+  const named = new Map(Object.entries(o.named ?? {}).map(([k, v]) => [k, String(v)]));
+  const copts = {
+    file: o.file ?? STDIN_FILE_NAME, params: o.params ?? [], floor,
+    ...(o.command ? { command: true } : {}), ...(o.helperErrors ? { helperErrors: true } : {}), ...(named.size ? { named } : {}),
+  };
   let result = compile(source, hostKernelInfo(), copts);
   // Reads the syscall-exit re-read cannot recover are deferred to a bpf_wq where the kernel can (as the CLI).
   if (result.ok && result.script.resources.deferred.length && deferredReadSupport().ok) result = compile(source, hostKernelInfo(), { ...copts, deferredReads: true });
   if (!result.ok) throw new ScriptError(result.diagnostics.all);
-  const session = Session.start(result.script, { ...(o.pid !== undefined ? { pid: o.pid } : {}), floor, marks: o.marks ?? true });
-  return new RunningTrace(session, result.diagnostics.warnings, o.signal);
+  const command = o.command ? startGatedCommand(typeof o.command === 'string' ? splitWords(o.command) : o.command) : null;
+  let session: Session;
+  try {
+    const pid = o.pid ?? command?.child.pid;
+    session = Session.start(result.script, {
+      ...(pid !== undefined ? { pid } : {}), ...(command?.child.pid !== undefined ? { cpid: command.child.pid } : {}), floor, marks: o.marks ?? true,
+    });
+  } catch (e) {
+    // The command still waits for its release: it must not outlive the failed start.
+    command?.child.kill('SIGKILL');
+    throw e;
+  }
+  // As the CLI (and bpftrace 0.26): with nothing but begin and end probes there is nothing to wait for.
+  const endsByItself = !command && result.script.probes.every((p) => p.kind === 'begin' || p.kind === 'end');
+  const t = new RunningTrace(session, result.diagnostics.warnings, o.signal, command?.child ?? null, endsByItself);
+  command?.release();
+  return t;
 }
 
-const OPTION_NAMES: readonly string[] = ['file', 'marks', 'params', 'pid', 'reads', 'signal'];
+/** Splits a command line into words as the CLI's `-c` does: quotes group words; no other shell syntax. */
+function splitWords(cmd: string): string[] {
+  return [...cmd.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+/**
+ * Starts `argv` held at a gate: a shell waits for a line on fd 3, then execs the command (same pid), so the
+ * pid is known before the probes attach and no event of the command's start is missed.
+ */
+function startGatedCommand(argv: readonly string[]): { child: ChildProcess; release: () => void } {
+  const child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec "$0" "$@"', ...argv], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  const gate = child.stdio[3] as NodeJS.WritableStream;
+  // A command that exits before reading the gate closes the pipe: not an error of the trace.
+  (gate as unknown as { on(e: 'error', f: () => void): void }).on('error', () => {});
+  return { child, release: () => gate.end('\n') };
+}
+
+const OPTION_NAMES: readonly string[] = ['command', 'file', 'helperErrors', 'marks', 'named', 'params', 'pid', 'reads', 'signal'];
 const READ_FLOORS: readonly string[] = ['any', 'recovered', 'exact'];
 
 /** The largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit, include/linux/threads.h). */
@@ -248,6 +318,43 @@ function validateTraceOptions(source: unknown, options: unknown): TraceOptions {
     if (typeof o.marks !== 'boolean') throw new TypeError(`trace(): options.marks must be a boolean, got ${describe(o.marks)}`);
     out.marks = o.marks;
   }
+  if (o.helperErrors !== undefined) {
+    if (typeof o.helperErrors !== 'boolean') throw new TypeError(`trace(): options.helperErrors must be a boolean, got ${describe(o.helperErrors)}`);
+    out.helperErrors = o.helperErrors;
+  }
+  if (o.command !== undefined) out.command = validateCommand(o.command, o.pid !== undefined);
+  if (o.named !== undefined) out.named = validateNamed(o.named);
+  return out;
+}
+
+/** options.command: a non-empty string or array of strings, without NUL bytes (they cannot reach execve). */
+function validateCommand(c: unknown, withPid: boolean): string | readonly string[] {
+  if (typeof c !== 'string' && !Array.isArray(c)) throw new TypeError(`trace(): options.command must be a string or an array of strings, got ${describe(c)}`);
+  const words: unknown[] = typeof c === 'string' ? splitWords(c) : c;
+  words.forEach((w, i) => {
+    if (typeof w !== 'string') throw new TypeError(`trace(): options.command[${i}] must be a string, got ${describe(w)}`);
+    if (w.includes('\0')) throw new RangeError(`trace(): options.command${typeof c === 'string' ? '' : `[${i}]`} must not contain a NUL byte`);
+  });
+  if (words.length === 0 || words[0] === '') throw new RangeError(`trace(): options.command must name a program, got ${JSON.stringify(c)}`);
+  if (withPid) throw new TypeError('trace(): options.command and options.pid cannot be given together: the command\'s pid is the traced process');
+  return typeof c === 'string' ? c : [...(c as string[])];
+}
+
+/** options.named: an object of getopt() parameter names to strings, integers or booleans. */
+function validateNamed(n: unknown): Readonly<Record<string, string | number | bigint | boolean>> {
+  if (n === null || typeof n !== 'object' || Array.isArray(n) || n instanceof Map) {
+    throw new TypeError(`trace(): options.named must be an object of parameter names to values, got ${describe(n)}`);
+  }
+  const out: Record<string, string | number | bigint | boolean> = {};
+  for (const [k, v] of Object.entries(n)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new RangeError(`trace(): options.named: ${JSON.stringify(k)} is not a parameter name (letters, digits and _, not starting with a digit)`);
+    if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new RangeError(`trace(): options.named.${k} must be an integer (a safe integer, or a bigint), got ${v}`);
+    if (typeof v === 'string' && v.includes('\0')) throw new RangeError(`trace(): options.named.${k} must not contain a NUL byte`);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean') {
+      throw new TypeError(`trace(): options.named.${k} must be a string, an integer or a boolean, got ${describe(v)}`);
+    }
+    out[k] = v;
+  }
   return out;
 }
 
@@ -258,24 +365,36 @@ class RunningTrace implements Trace {
   readonly #session: Session;
   readonly #signal: AbortSignal | undefined;
   readonly #sleepFallbacks: readonly { probe: string; reason: string }[];
+  readonly #child: ChildProcess | null;
+  /** Resolves once the command has exited (at once without one). */
+  readonly #childExited: Promise<void>;
+  readonly commandPid: number | null;
   #result: Promise<TraceResult> | null = null;
   #closed = false;
   #eventsTaken = false;
 
-  constructor(session: Session, warnings: readonly Diagnostic[], signal: AbortSignal | undefined) {
+  constructor(session: Session, warnings: readonly Diagnostic[], signal: AbortSignal | undefined, child: ChildProcess | null, endsByItself: boolean) {
     this.#session = session;
     this.attached = session.attached;
     this.warnings = warnings;
     // Read now: the session's programs are gone once it is closed.
     this.#sleepFallbacks = session.sleepFallbacks;
     this.#signal = signal;
+    this.#child = child;
+    this.commandPid = child?.pid ?? null;
+    this.#childExited = !child || child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => child.once('exit', () => resolve()));
     // The session's signal fires when the script calls exit() (and on stop/close, which set #result/#closed
     // first). It fires inside the ring-buffer callback: stop from a microtask, once that callback has returned.
     // An exit() in a begin probe has already fired: Session.start drains the ring buffer once.
-    if (session.signal.aborted || signal?.aborted) this.#stopSoon();
+    if (session.signal.aborted || signal?.aborted || endsByItself) this.#stopSoon();
     else {
       session.signal.addEventListener('abort', this.#stopSoon, { once: true });
       signal?.addEventListener('abort', this.#stopSoon, { once: true });
+      void this.#childExited.then(() => {
+        if (child) this.#stopSoon();
+      });
     }
   }
 
@@ -318,6 +437,7 @@ class RunningTrace implements Trace {
       const { maps, summary } = await this.#session.stop();
       return {
         maps: Object.fromEntries(maps.map((m) => [m.name, m])), lost: summary.lost, exitCode: summary.exitCode, reads: { ...summary.reads },
+        command: await this.#endCommand(),
       };
     } catch (e) {
       if (this.#closed) throw new Error('stop(): the trace was closed while stopping', { cause: e });
@@ -332,6 +452,17 @@ class RunningTrace implements Trace {
     this.#closed = true;
     this.#unlisten();
     this.#session.close();
+    // As the CLI: the command does not outlive the trace.
+    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
+  }
+
+  /** Ends the command if it still runs (SIGTERM, as the CLI) and reports how it ended; null without one. */
+  async #endCommand(): Promise<CommandStatus | null> {
+    const child = this.#child;
+    if (!child || child.pid === undefined) return null;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await this.#childExited;
+    return { pid: child.pid, exitCode: child.exitCode, signal: child.signalCode };
   }
 
   #unlisten(): void {

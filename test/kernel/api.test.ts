@@ -145,3 +145,80 @@ test('await using releases a trace left running by an exception', { skip, timeou
     throw new Error('boom');
   }, /boom/);
 }));
+
+test('a script of begin and end probes only ends by itself, as the CLI does', { skip, timeout: 20_000 }, leakChecked(async () => {
+  await using t = await trace('begin { printf("b\\n"); @n = 1; } end { printf("e\\n"); }');
+  assert.deepEqual(await collect(t.events()), [
+    { type: 'printf', text: 'b\n', provenance: [] },
+    { type: 'printf', text: 'e\n', provenance: [] },
+  ]);
+  const { exitCode, command, maps } = await t.stop();
+  assert.equal(exitCode, null);
+  assert.equal(command, null);
+  assert.deepEqual(Object.keys(maps), ['@n']);
+}));
+
+test('exit(N) gives the trace its exit code', { skip, timeout: 20_000 }, leakChecked(async () => {
+  await using t = await trace('interval:ms:10 { exit(7); }');
+  assert.deepEqual(await collect(t.events()), [{ type: 'exit', code: 7 }]);
+  assert.equal((await t.stop()).exitCode, 7);
+}));
+
+test('named parameters reach getopt(), and an unread one is a compile error', { skip, timeout: 20_000 }, leakChecked(async () => {
+  await using t = await trace('begin { printf("%d %s %d %d\\n", getopt("limit", 10), getopt("name", "x"), getopt("verbose"), getopt("absent", 4)); }', {
+    named: { limit: 25, name: 'disk', verbose: true },
+  });
+  assert.deepEqual(await collect(t.events()), [{ type: 'printf', text: '25 disk 1 4\n', provenance: [] }]);
+  await t.stop();
+  const e = await trace('begin { }', { named: { nosuch: 1 } }).then(() => assert.fail('compiled'), (err: unknown) => err);
+  assert.ok(e instanceof ScriptError, String(e));
+  assert.deepEqual(e.errors.map((d) => d.text), ['Unexpected command line options: nosuch']);
+}));
+
+test('helperErrors (-k) reports a lookup of an absent key; without it nothing is reported', { skip, timeout: 20_000 }, leakChecked(async () => {
+  const script = 'begin { @m[1] = 1; $x = @m[2]; printf("%d\\n", $x); exit(); }';
+  await using k = await trace(script, { helperErrors: true });
+  const withK = await collect(k.events());
+  await k.stop();
+  assert.deepEqual(withK.map((ev) => ev.type), ['helper-error', 'printf', 'exit']);
+  const h = withK[0]!;
+  assert.ok(h.type === 'helper-error');
+  assert.deepEqual([h.helper, h.retcode, h.location?.line, h.location?.column], ['map_lookup_elem', 0, 1, 25]);
+  await using plain = await trace(script);
+  assert.deepEqual((await collect(plain.events())).map((ev) => ev.type), ['printf', 'exit']);
+  await plain.stop();
+}));
+
+test('command (-c) starts once attached, is cpid, and the trace stops when it exits', { skip, timeout: 20_000 }, leakChecked(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'siesta-api-cmd-'));
+  const path = join(dir, 'marker');
+  writeFileSync(path, 'x');
+  try {
+    // The command's first call is made after the probes attached: its open of `path` is seen.
+    await using t = await trace('tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("open %s\\n", str(args.filename)); } end { printf("cpid=%d\\n", cpid); }', {
+      command: ['/bin/sh', '-c', `exec 3<'${path}'; exit 4`],
+    });
+    assert.ok(t.commandPid !== null && t.commandPid > 0);
+    const events = await collect(t.events());
+    const texts = events.flatMap((ev) => (ev.type === 'printf' ? [ev.text.replace(/~+$|~fd$/m, '')] : []));
+    assert.ok(texts.includes(`open ${path}\n`), JSON.stringify(texts));
+    assert.equal(texts.at(-1), `cpid=${t.commandPid}\n`);
+    const { command } = await t.stop();
+    assert.deepEqual(command, { pid: t.commandPid, exitCode: 4, signal: null });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}));
+
+test('stopping a trace ends its command with SIGTERM, as the CLI does', { skip, timeout: 20_000 }, leakChecked(async () => {
+  await using t = await trace('interval:ms:10 { @ticks = count(); }', { command: 'sleep 30', signal: AbortSignal.timeout(200) });
+  await collect(t.events());
+  const { command } = await t.stop();
+  assert.deepEqual(command, { pid: t.commandPid, exitCode: null, signal: 'SIGTERM' });
+}));
+
+test('cpid without a command is a compile error', { skip }, leakChecked(async () => {
+  const e = await trace('begin { printf("%d\\n", cpid); }').then(() => assert.fail('compiled'), (err: unknown) => err);
+  assert.ok(e instanceof ScriptError, String(e));
+  assert.equal(e.errors.length, 1);
+}));

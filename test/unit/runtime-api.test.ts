@@ -31,7 +31,7 @@ describe('trace() option validation', () => {
   });
 
   it('rejects unknown options, so a misspelt one is not silently ignored', async () => {
-    await rejectsWith(UNPARSABLE, { pids: 1 }, TypeError, "trace(): unknown option 'pids' (known: file, marks, params, pid, reads, signal)");
+    await rejectsWith(UNPARSABLE, { pids: 1 }, TypeError, "trace(): unknown option 'pids' (known: command, file, helperErrors, marks, named, params, pid, reads, signal)");
   });
 
   it('checks params element by element', async () => {
@@ -61,10 +61,34 @@ describe('trace() option validation', () => {
     await rejectsWith(UNPARSABLE, { marks: 'no' }, TypeError, 'trace(): options.marks must be a boolean, got the string "no"');
   });
 
+  it('checks helperErrors, as -k', async () => {
+    await rejectsWith(UNPARSABLE, { helperErrors: 1 }, TypeError, 'trace(): options.helperErrors must be a boolean, got number 1');
+  });
+
+  it('checks command, as -c: a program to run, not with pid', async () => {
+    await rejectsWith(UNPARSABLE, { command: 5 }, TypeError, 'trace(): options.command must be a string or an array of strings, got number 5');
+    await rejectsWith(UNPARSABLE, { command: ['ls', 1] }, TypeError, 'trace(): options.command[1] must be a string, got number 1');
+    await rejectsWith(UNPARSABLE, { command: '   ' }, RangeError, 'trace(): options.command must name a program, got "   "');
+    await rejectsWith(UNPARSABLE, { command: [] }, RangeError, 'trace(): options.command must name a program, got []');
+    await rejectsWith(UNPARSABLE, { command: ['ls', 'a\0b'] }, RangeError, 'trace(): options.command[1] must not contain a NUL byte');
+    await rejectsWith(UNPARSABLE, { command: 'ls', pid: 1 }, TypeError, "trace(): options.command and options.pid cannot be given together: the command's pid is the traced process");
+  });
+
+  it('checks named getopt() parameters', async () => {
+    await rejectsWith(UNPARSABLE, { named: new Map() }, TypeError, 'trace(): options.named must be an object of parameter names to values, got an object (Map)');
+    await rejectsWith(UNPARSABLE, { named: ['a'] }, TypeError, 'trace(): options.named must be an object of parameter names to values, got an array');
+    await rejectsWith(UNPARSABLE, { named: { '1x': 1 } }, RangeError, 'trace(): options.named: "1x" is not a parameter name (letters, digits and _, not starting with a digit)');
+    await rejectsWith(UNPARSABLE, { named: { limit: 1.5 } }, RangeError, 'trace(): options.named.limit must be an integer (a safe integer, or a bigint), got 1.5');
+    await rejectsWith(UNPARSABLE, { named: { limit: null } }, TypeError, 'trace(): options.named.limit must be a string, an integer or a boolean, got null');
+  });
+
   it('accepts valid options and undefined values (then fails on the script, not on them)', async () => {
     const options: TraceOptions = { params: ['a'], pid: 1, signal: new AbortController().signal, file: 'x.bt', reads: 'exact', marks: false };
     await assert.rejects(trace(UNPARSABLE, options), ScriptError);
-    const absent = { pid: undefined, params: undefined, signal: undefined, file: undefined, reads: undefined, marks: undefined };
+    // A command is only started once the script compiled: nothing runs here.
+    const more: TraceOptions = { helperErrors: true, command: ['/bin/false'], named: { a: 'x', b: 2, c: 3n, d: true } };
+    await assert.rejects(trace(UNPARSABLE, more), ScriptError);
+    const absent = { pid: undefined, params: undefined, signal: undefined, file: undefined, reads: undefined, marks: undefined, helperErrors: undefined, command: undefined, named: undefined };
     await assert.rejects(trace(UNPARSABLE, absent), ScriptError);
     await assert.rejects(trace(UNPARSABLE, {}), ScriptError);
   });
