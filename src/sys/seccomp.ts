@@ -11,13 +11,14 @@ import { Fd } from './fd.js';
 // x86-64 syscall numbers.
 const NR_prctl = 157, NR_seccomp = 317, NR_pidfd_open = 434, NR_pidfd_getfd = 438, NR_process_vm_readv = 310, NR_ioctl = 16;
 const PR_SET_NO_NEW_PRIVS = 38;
-const NR_fcntl = 72, F_SETFD = 2, NR_dup2 = 33, NR_close = 3;
+const NR_fcntl = 72, F_SETFD = 2, NR_dup3 = 292, O_CLOEXEC = 0o2000000, NR_close = 3;
 const SECCOMP_SET_MODE_FILTER = 1, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
 const SECCOMP_RET_ALLOW = 0x7fff0000, SECCOMP_RET_USER_NOTIF = 0x7fc00000;
 const AUDIT_ARCH_X86_64 = 0xc000003e;
 /** ioctls: _IOWR('!', 0, struct seccomp_notif), _IOWR('!', 1, struct seccomp_notif_resp), _IOW('!', 2, __u64). */
 const SECCOMP_IOCTL_NOTIF_RECV = 0xc0502100, SECCOMP_IOCTL_NOTIF_SEND = 0xc0182101, SECCOMP_IOCTL_NOTIF_ID_VALID = 0x40082102;
 const SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1;
+const EINTR = 4;
 
 function check(call: string, r: number): number {
   if (r < 0) throw new SysError(call, -r);
@@ -63,7 +64,9 @@ export function installUserNotifFilter(filter: Uint8Array, at?: number): number 
   v.setBigUint64(8, s.addressOf(filter), true);
   const fd = check('seccomp(SECCOMP_SET_MODE_FILTER)', s.syscall(NR_seccomp, [SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, s.addressOf(fprog)]));
   if (at === undefined || at === fd) return fd;
-  check('dup2', s.syscall(NR_dup2, [fd, at]));
+  // dup3 keeps the listener close-on-exec, as seccomp() made it: the command must not inherit it (holding it
+  // would keep its own trapped calls waiting forever once the supervisor is gone, instead of failing them).
+  check('dup3', s.syscall(NR_dup3, [fd, at, O_CLOEXEC]));
   s.syscall(NR_close, [fd]);
   return at;
 }
@@ -124,7 +127,11 @@ export function notifIdValid(listener: Fd, id: bigint): boolean {
   const s = sys();
   const buf = new Uint8Array(8);
   new DataView(buf.buffer).setBigUint64(0, id, true);
-  return s.syscall(NR_ioctl, [listener.raw, SECCOMP_IOCTL_NOTIF_ID_VALID, s.addressOf(buf)]) === 0;
+  // The kernel takes the listener's lock interruptibly (EINTR when a signal is pending): ask again then.
+  let r: number;
+  do r = s.syscall(NR_ioctl, [listener.raw, SECCOMP_IOCTL_NOTIF_ID_VALID, s.addressOf(buf)]);
+  while (r === -EINTR);
+  return r === 0;
 }
 
 /** Lets the syscall of notification `id` run as if it had not been trapped. */
@@ -134,7 +141,9 @@ export function continueSyscall(listener: Fd, id: bigint): void {
   const v = new DataView(resp.buffer);
   v.setBigUint64(0, id, true);
   v.setUint32(20, SECCOMP_USER_NOTIF_FLAG_CONTINUE, true);
-  s.syscall(NR_ioctl, [listener.raw, SECCOMP_IOCTL_NOTIF_SEND, s.addressOf(resp)]);
+  let r: number;
+  do r = s.syscall(NR_ioctl, [listener.raw, SECCOMP_IOCTL_NOTIF_SEND, s.addressOf(resp)]);
+  while (r === -EINTR);
 }
 
 /** execve(2) of `path`: replaces this process; throws only on failure. */
