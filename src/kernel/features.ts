@@ -8,7 +8,7 @@ import {
   R1, R10, R2, R3, R4, R6, st,
 } from '../asm/index.js';
 import { BTF_FUNC_GLOBAL, BtfBuilder } from '../btf/index.js';
-import { btfLoad, errnoName, type Fd, mapCreate, progLoadOnce, SysError, uapi } from '../sys/index.js';
+import { btfLoad, encodeFuncInfo, errnoName, type Fd, mapCreate, progLoadOnce, SysError, uapi } from '../sys/index.js';
 import { kernelBtf, kernelTypes, prefetchKernelTypes } from './btf.js';
 import { verifierReason } from './verifier-log.js';
 
@@ -202,12 +202,7 @@ function probeWq(kind: 'tp_btf' | 'raw_tp'): Support {
     else if (r.kind === 'kfunc') patchImm(insns, r.slot, kernelTypes.typeId(r.name, 'func')!);
     else throw new Error(`wq probe: unexpected relocation ${r.kind}`);
   }
-  const funcInfo = new Uint8Array(code.funcs.length * 8);
-  const fi = new DataView(funcInfo.buffer);
-  code.funcs.forEach((f, i) => {
-    fi.setUint32(i * 8, f.slot, true); // struct bpf_func_info { __u32 insn_off; __u32 type_id; }
-    fi.setUint32(i * 8 + 4, funcIds.get(f.name)!, true);
-  });
+  const funcInfo = encodeFuncInfo(code.funcs, code.funcs.map((f) => funcIds.get(f.name)!));
   const r = progLoadOnce({
     progType: spec.progType,
     ...(spec.attachType !== undefined ? { expectedAttachType: spec.attachType } : {}),
@@ -260,12 +255,7 @@ function probeBpfLoop(): Support {
     mov64Imm(R1, 1), ldFuncAddr(R2, 'siesta_loop_cb'), mov64Imm(R3, 0), mov64Imm(R4, 0), call('loop'), mov64Imm(R0, 0), exit(),
     label('siesta_loop_cb'), mov64Imm(R0, 0), exit(),
   ], 'siesta_loop_probe');
-  const funcInfo = new Uint8Array(code.funcs.length * 8);
-  const fi = new DataView(funcInfo.buffer);
-  code.funcs.forEach((f, i) => {
-    fi.setUint32(i * 8, f.slot, true); // struct bpf_func_info { __u32 insn_off; __u32 type_id; }
-    fi.setUint32(i * 8 + 4, funcIds.get(f.name)!, true);
-  });
+  const funcInfo = encodeFuncInfo(code.funcs, code.funcs.map((f) => funcIds.get(f.name)!));
   const r = progLoadOnce({
     progType: uapi.BPF_PROG_TYPE_TRACEPOINT, insns: code.bytes, license: 'GPL', name: 'siesta_loop', btfFd: btf.raw, funcInfo,
     logLevel: 1, logSize: 1 << 14,

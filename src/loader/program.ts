@@ -4,7 +4,7 @@
  */
 import type { LinkedProgram } from '../asm/index.js';
 import { patchImm } from '../asm/index.js';
-import { type Fd, progLoad, uapi } from '../sys/index.js';
+import { encodeFuncInfo, type Fd, progLoad, uapi } from '../sys/index.js';
 import type { BpfMap } from './map.js';
 import { VerifierError } from './verifier-error.js';
 
@@ -108,16 +108,9 @@ export function relocate(spec: ProgramSpec, maps: ReadonlyMap<string, BpfMap>, k
   return bytes;
 }
 
-/** Encodes func_info records ({insn_off, type_id}) for BPF_PROG_LOAD. */
+/** The func_info records of a program that has BTF function types. */
 function funcInfo(spec: ProgramSpec): Uint8Array | undefined {
-  if (!spec.funcTypeIds) return undefined;
-  const out = new Uint8Array(spec.code.funcs.length * 8);
-  const v = new DataView(out.buffer);
-  spec.code.funcs.forEach((f, i) => {
-    v.setUint32(i * 8, f.slot, true);
-    v.setUint32(i * 8 + 4, spec.funcTypeIds![i] ?? 0, true);
-  });
-  return out;
+  return spec.funcTypeIds ? encodeFuncInfo(spec.code.funcs, spec.funcTypeIds) : undefined;
 }
 
 /** Loads a program; a rejection throws VerifierError with the full log, other failures SysError or LoadError. */

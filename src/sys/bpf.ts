@@ -125,6 +125,22 @@ export interface ProgLoadAttr {
   logSize?: number;
 }
 
+/**
+ * struct bpf_func_info records for BPF_PROG_LOAD, one per function of a program: the instruction index where it
+ * starts and its BTF FUNC type id.
+ *
+ *    0 u32 insn_off   4 u32 type_id
+ */
+export function encodeFuncInfo(funcs: ReadonlyArray<{ slot: number }>, typeIds: readonly number[]): Uint8Array {
+  const out = new Uint8Array(funcs.length * 8);
+  const v = new DataView(out.buffer);
+  funcs.forEach((f, i) => {
+    v.setUint32(i * 8, f.slot, true);
+    v.setUint32(i * 8 + 4, typeIds[i] ?? 0, true);
+  });
+  return out;
+}
+
 /** The outcome of BPF_PROG_LOAD: either an owned fd or the errno with the verifier's log. */
 export type ProgLoadResult = { ok: true; fd: Fd; log: string } | { ok: false; errno: number; log: string };
 
