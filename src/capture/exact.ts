@@ -9,8 +9,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { ResolvedProbe } from '../passes/probes.js';
-import { blockingStdio, continueSyscall, Epoll, type Fd, notifIdValid, readProcessMemory, receiveNotif, takeFd } from '../sys/index.js';
+import { blockingStdio, type Fd, takeFd } from '../sys/index.js';
+import type { ExactWorkerData } from './exact-worker.js';
 
 /** x86-64 numbers of the syscalls whose entry tracepoints take user pointers (arch/x86/entry/syscalls/syscall_64.tbl). */
 export const SYSCALL_NR: Readonly<Record<string, number>> = {
@@ -49,11 +51,11 @@ export interface ExactChild {
   served(): number;
 }
 
-function stubPath(): string {
-  // Works from dist/src/capture and from the CLI bundle: find the package root, then the compiled stub.
+function compiledPath(file: string): string {
+  // Works from dist/src/capture and from the CLI bundle: find the package root, then the compiled file.
   let dir = dirname(fileURLToPath(import.meta.url));
   while (dir !== '/' && !existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return join(dir, 'dist/src/capture/exact-stub.js');
+  return join(dir, 'dist/src/capture', file);
 }
 
 /** What else the supervisor reads for some trapped syscalls. */
@@ -71,7 +73,7 @@ const IOV_READ = 8;
 /** Starts `words` stopped, under a seccomp supervisor for `trapped`. */
 export async function startExact(words: readonly string[], trapped: Map<number, number[]>, options: ExactOptions = {}): Promise<ExactChild> {
   blockingStdio();
-  const child = spawn(process.execPath, [stubPath(), [...trapped.keys()].join(','), ...words], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [compiledPath('exact-stub.js'), [...trapped.keys()].join(','), ...words], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
   const report = child.stdio[4] as NodeJS.ReadableStream;
   const line = await new Promise<string>((resolve) => {
     let text = '';
@@ -84,10 +86,10 @@ export async function startExact(words: readonly string[], trapped: Map<number, 
   const fdNum = Number(line);
   if (!Number.isInteger(fdNum) || !child.pid) throw new Error(`--exact: the command could not be started (${line || 'no listener'})`);
   const listener = await takeListener(child, fdNum);
-  let served = 0;
-  const supervised = serve(listener, trapped, () => served++, child, options);
+  const shared = new SharedArrayBuffer(8);
+  const supervised = serve(listener, trapped, shared, child, options);
   const gate = child.stdio[3] as NodeJS.WritableStream;
-  return { child, release: () => gate.end('\n'), supervised, served: () => served };
+  return { child, release: () => gate.end('\n'), supervised, served: () => Atomics.load(new Int32Array(shared), 1) };
 }
 
 /**
@@ -112,42 +114,30 @@ async function takeListener(child: ChildProcess, fdNum: number): Promise<Fd> {
   }
 }
 
-/** Reads the data of the first elements of the iovec array at `array` (count `count`) in `pid`. */
-function readIovecs(pid: number, array: bigint, count: bigint): void {
-  const n = Number(count > BigInt(IOV_READ) ? BigInt(IOV_READ) : count);
-  if (array === 0n || n <= 0) return;
-  const iov = new Uint8Array(16 * n);
-  const got = readProcessMemory(pid, array, iov.length, iov);
-  const v = new DataView(iov.buffer);
-  for (let k = 0; k < Math.floor(Math.max(got, 0) / 16); k++) {
-    const base = v.getBigUint64(16 * k, true);
-    const len = v.getBigUint64(16 * k + 8, true);
-    if (base !== 0n && len > 0n) readProcessMemory(pid, base, Number(len < BigInt(READ_BYTES) ? len : BigInt(READ_BYTES)));
-  }
-}
-
-async function serve(listener: Fd, trapped: Map<number, number[]>, count: () => void, child: ChildProcess, options: ExactOptions): Promise<void> {
-  const poll = new Epoll();
-  try {
-    poll.add(listener.raw);
-    // Poll rather than block in NOTIF_RECV: a blocked worker thread could not be woken when the command exits.
-    while (child.exitCode === null && child.signalCode === null) {
-      if (!(await poll.wait(50))) continue;
-      const n = receiveNotif(listener);
-      if (n === 'closed') return;
-      if (!n) continue;
-      for (const i of trapped.get(n.nr) ?? []) {
-        const address = n.args[i] ?? 0n;
-        if (address !== 0n) readProcessMemory(n.pid, address, READ_BYTES);
-      }
-      const iov = options.iovecs?.get(n.nr);
-      if (iov) readIovecs(n.pid, n.args[iov[0]] ?? 0n, n.args[iov[1]] ?? 0n);
-      // The caller may have been killed while we read: answer only a notification that is still pending.
-      if (notifIdValid(listener, n.id)) continueSyscall(listener, n.id);
-      count();
-    }
-  } finally {
-    poll.close();
-    listener.close();
-  }
+/**
+ * Runs the supervisor loop (exact-worker.ts) on a worker thread of its own, so a trapped call waits only for
+ * that thread's poll → recv → process_vm_readv → send, never for this thread's event loop. Resolves once the
+ * worker has stopped (the command and everything it started under the filter exited, or the command itself
+ * exited: then the stop flag is set), and only then closes the listener.
+ */
+function serve(listener: Fd, trapped: Map<number, number[]>, shared: SharedArrayBuffer, child: ChildProcess, options: ExactOptions): Promise<void> {
+  const data: ExactWorkerData = {
+    fd: listener.raw, trapped: [...trapped], iovecs: [...(options.iovecs ?? [])].map(([nr, [a, c]]) => [nr, [a, c]]),
+    readBytes: READ_BYTES, iovRead: IOV_READ, shared,
+  };
+  const stop = () => Atomics.store(new Int32Array(shared), 0, 1);
+  // As before the worker: the loop ends with the command (processes it left behind under the filter then
+  // see their trapped calls fail with ENOSYS once the listener is closed, rather than wait for nobody).
+  if (child.exitCode !== null || child.signalCode !== null) stop();
+  else child.once('exit', stop);
+  return new Promise<void>((resolve, reject) => {
+    const worker = new Worker(compiledPath('exact-worker.js'), { workerData: data });
+    // 'exit' follows 'error' too: the listener is closed there, once the thread no longer uses it.
+    worker.once('error', reject);
+    worker.once('exit', () => {
+      child.off('exit', stop);
+      listener.close();
+      resolve();
+    });
+  });
 }

@@ -17,6 +17,6 @@ export { blockingStdio } from './stdio.js';
 export { mountFs } from './mount.js';
 export { encodePerfEventAttr, ioctl, perfEventOpen, type PerfEventAttr } from './perf.js';
 export {
-  continueSyscall, execProgram, installUserNotifFilter, notifIdValid, readProcessMemory, receiveNotif, type SeccompNotif, takeFd,
+  execProgram, installUserNotifFilter, NotifLoop, takeFd,
   userNotifFilter,
 } from './seccomp.js';

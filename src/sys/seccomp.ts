@@ -15,8 +15,8 @@ const NR_fcntl = 72, F_SETFD = 2, NR_dup3 = 292, O_CLOEXEC = 0o2000000, NR_close
 const SECCOMP_SET_MODE_FILTER = 1, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
 const SECCOMP_RET_ALLOW = 0x7fff0000, SECCOMP_RET_USER_NOTIF = 0x7fc00000;
 const AUDIT_ARCH_X86_64 = 0xc000003e;
-/** ioctls: _IOWR('!', 0, struct seccomp_notif), _IOWR('!', 1, struct seccomp_notif_resp), _IOW('!', 2, __u64). */
-const SECCOMP_IOCTL_NOTIF_RECV = 0xc0502100, SECCOMP_IOCTL_NOTIF_SEND = 0xc0182101, SECCOMP_IOCTL_NOTIF_ID_VALID = 0x40082102;
+/** ioctls: _IOWR('!', 0, struct seccomp_notif), _IOWR('!', 1, struct seccomp_notif_resp). */
+const SECCOMP_IOCTL_NOTIF_RECV = 0xc0502100, SECCOMP_IOCTL_NOTIF_SEND = 0xc0182101;
 const SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1;
 const EINTR = 4;
 
@@ -82,70 +82,6 @@ export function takeFd(pid: number, targetFd: number): Fd {
   }
 }
 
-/** One notification: the id, the calling thread, the syscall and its arguments (struct seccomp_notif). */
-export interface SeccompNotif {
-  id: bigint;
-  pid: number;
-  nr: number;
-  args: bigint[];
-}
-
-/**
- * Takes the pending notification (call after the listener polled readable). Returns null when none is
- * pending (EAGAIN/ENOENT: the caller was killed meanwhile) and 'closed' when no traced process is left.
- */
-export function receiveNotif(listener: Fd): SeccompNotif | null | 'closed' {
-  const buf = new Uint8Array(80);
-  const s = sys();
-  const r = s.syscall(NR_ioctl, [listener.raw, SECCOMP_IOCTL_NOTIF_RECV, s.addressOf(buf)]);
-  if (r < 0) return -r === 4 || -r === 2 || -r === 11 ? null : 'closed';
-  const v = new DataView(buf.buffer);
-  return {
-    id: v.getBigUint64(0, true), pid: v.getUint32(8, true), nr: v.getInt32(16, true),
-    args: [0, 1, 2, 3, 4, 5].map((i) => v.getBigUint64(32 + i * 8, true)),
-  };
-}
-
-/**
- * Reads up to `length` bytes of `pid`'s memory at `address` (faulting its pages in) into `into` (a scratch
- * buffer when absent); returns the bytes read, or -errno.
- */
-export function readProcessMemory(pid: number, address: bigint, length: number, into?: Uint8Array): number {
-  const s = sys();
-  const local = into && into.length >= length ? into : new Uint8Array(length);
-  const liov = new Uint8Array(16), riov = new Uint8Array(16);
-  const lv = new DataView(liov.buffer), rv = new DataView(riov.buffer);
-  lv.setBigUint64(0, s.addressOf(local), true);
-  lv.setBigUint64(8, BigInt(length), true);
-  rv.setBigUint64(0, address, true);
-  rv.setBigUint64(8, BigInt(length), true);
-  return s.syscall(NR_process_vm_readv, [pid, s.addressOf(liov), 1, s.addressOf(riov), 1, 0]);
-}
-
-/** True while notification `id` is still pending (the caller was not killed meanwhile). */
-export function notifIdValid(listener: Fd, id: bigint): boolean {
-  const s = sys();
-  const buf = new Uint8Array(8);
-  new DataView(buf.buffer).setBigUint64(0, id, true);
-  // The kernel takes the listener's lock interruptibly (EINTR when a signal is pending): ask again then.
-  let r: number;
-  do r = s.syscall(NR_ioctl, [listener.raw, SECCOMP_IOCTL_NOTIF_ID_VALID, s.addressOf(buf)]);
-  while (r === -EINTR);
-  return r === 0;
-}
-
-/** Lets the syscall of notification `id` run as if it had not been trapped. */
-export function continueSyscall(listener: Fd, id: bigint): void {
-  const s = sys();
-  const resp = new Uint8Array(24); // struct seccomp_notif_resp { u64 id; s64 val; s32 error; u32 flags; }
-  const v = new DataView(resp.buffer);
-  v.setBigUint64(0, id, true);
-  v.setUint32(20, SECCOMP_USER_NOTIF_FLAG_CONTINUE, true);
-  let r: number;
-  do r = s.syscall(NR_ioctl, [listener.raw, SECCOMP_IOCTL_NOTIF_SEND, s.addressOf(resp)]);
-  while (r === -EINTR);
-}
-
 /** execve(2) of `path`: replaces this process; throws only on failure. */
 export function execProgram(path: string, argv: readonly string[], env: NodeJS.ProcessEnv): never {
   const envp = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
@@ -153,4 +89,128 @@ export function execProgram(path: string, argv: readonly string[], env: NodeJS.P
   for (const fd of [0, 1, 2]) sys().syscall(NR_fcntl, [fd, F_SETFD, 0]);
   const r = sys().execve(path, argv, envp);
   throw new SysError(`execve(${path})`, -r);
+}
+
+/** _IOW('!', 4, __u64) and its one flag (6.6): wake the other side on the waker's CPU (WF_CURRENT_CPU). */
+const SECCOMP_IOCTL_NOTIF_SET_FLAGS = 0x40082104, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP = 1;
+const NR_poll = 7, POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
+
+// The arena of NotifLoop: every buffer the kernel reads or writes, at fixed offsets of one off-heap
+// ArrayBuffer (larger than V8's 64-byte on-heap limit), so their addresses are taken once and never move.
+const A_POLLFD = 0; // struct pollfd { int fd; short events; short revents; }
+const A_NOTIF = 8; // struct seccomp_notif (80 bytes): id u64, pid u32, flags u32, seccomp_data { nr, arch, ip, args[6] }
+const A_RESP = 88; // struct seccomp_notif_resp (24 bytes)
+const A_LIOV = 112, A_RIOV = 128; // one struct iovec each for process_vm_readv
+const A_IOVECS = 144; // an array of the tracee's struct iovec, read by readIovecArray
+const A_SCRATCH = 512;
+
+/**
+ * A supervisor's receive → read → continue loop on one listener, allocation-free per notification: made for
+ * a dedicated thread that blocks in poll(2) (never in NOTIF_RECV, which the kernel does not wake when the
+ * last filtered task exits; poll reports POLLHUP then).
+ */
+export class NotifLoop {
+  /** The syscall arguments of the last notification received (seccomp_data.args). */
+  readonly args: BigUint64Array;
+  readonly #fd: number;
+  readonly #view: DataView;
+  readonly #base: bigint;
+  readonly #scratchBytes: number;
+
+  /** `fd` is a listener this loop uses but does not own; `scratchBytes` is the most one read() copies. */
+  constructor(fd: number, scratchBytes: number, maxIovecs: number) {
+    if (A_IOVECS + 16 * maxIovecs > A_SCRATCH) throw new Error(`NotifLoop: at most ${(A_SCRATCH - A_IOVECS) / 16} iovecs`);
+    const arena = new ArrayBuffer(A_SCRATCH + scratchBytes);
+    this.#fd = fd;
+    this.#view = new DataView(arena);
+    this.#base = sys().addressOf(new Uint8Array(arena));
+    this.#scratchBytes = scratchBytes;
+    this.args = new BigUint64Array(arena, A_NOTIF + 32, 6);
+    this.#view.setInt32(A_POLLFD, fd, true);
+    this.#view.setInt16(A_POLLFD + 4, POLLIN, true);
+    this.#view.setUint32(A_RESP + 20, SECCOMP_USER_NOTIF_FLAG_CONTINUE, true);
+    this.#view.setBigUint64(A_LIOV, this.#base + BigInt(A_SCRATCH), true);
+  }
+
+  /**
+   * Asks for synchronous wake-ups (6.6+): the trapped task and the supervisor then hand over on one CPU, as a
+   * pair of context switches instead of a cross-CPU wake-up each way. Returns false where the kernel lacks it
+   * (EINVAL/ENOTTY), which changes speed only.
+   */
+  syncWakeUps(): boolean {
+    return sys().syscall(NR_ioctl, [this.#fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP]) === 0;
+  }
+
+  /**
+   * Waits up to `timeoutMs` for a notification: 'ready' when one is pending, 'idle' on timeout or a signal,
+   * 'closed' when no task is left under the filter (or the listener is gone).
+   */
+  wait(timeoutMs: number): 'ready' | 'idle' | 'closed' {
+    this.#view.setInt16(A_POLLFD + 6, 0, true);
+    const r = sys().syscall(NR_poll, [this.#base + BigInt(A_POLLFD), 1, timeoutMs]);
+    if (r === -EINTR || r === 0) return 'idle';
+    if (r < 0) return 'closed';
+    const revents = this.#view.getInt16(A_POLLFD + 6, true);
+    // POLLIN first: notifications still pending when the last task exits are answered as usual.
+    if (revents & POLLIN) return 'ready';
+    return revents & (POLLHUP | POLLERR | POLLNVAL) ? 'closed' : 'idle';
+  }
+
+  /**
+   * Takes the pending notification into `pid`, `nr` and `args`. False when there was none after all (the
+   * caller was killed meanwhile, or a signal interrupted the call).
+   */
+  receive(): boolean {
+    // NOTIF_RECV requires a zeroed struct (EINVAL otherwise, 5.9+).
+    for (let i = 0; i < 80; i += 8) this.#view.setBigUint64(A_NOTIF + i, 0n, true);
+    return sys().syscall(NR_ioctl, [this.#fd, SECCOMP_IOCTL_NOTIF_RECV, this.#base + BigInt(A_NOTIF)]) === 0;
+  }
+
+  /** The thread that made the last notification's call. */
+  get pid(): number {
+    return this.#view.getUint32(A_NOTIF + 8, true);
+  }
+
+  /** The syscall number of the last notification. */
+  get nr(): number {
+    return this.#view.getInt32(A_NOTIF + 16, true);
+  }
+
+  /** Reads (and so faults in) up to `length` bytes of `pid`'s memory at `address`; returns the bytes read or -errno. */
+  read(pid: number, address: bigint, length: number): number {
+    const n = Math.min(length, this.#scratchBytes);
+    this.#view.setBigUint64(A_LIOV + 8, BigInt(n), true);
+    this.#view.setBigUint64(A_RIOV, address, true);
+    this.#view.setBigUint64(A_RIOV + 8, BigInt(n), true);
+    return sys().syscall(NR_process_vm_readv, [pid, this.#base + BigInt(A_LIOV), 1, this.#base + BigInt(A_RIOV), 1, 0]);
+  }
+
+  /** Reads `count` struct iovec of `pid` at `address`; returns how many were read whole (see iovec()). */
+  readIovecArray(pid: number, address: bigint, count: number): number {
+    const bytes = 16 * Math.min(count, (A_SCRATCH - A_IOVECS) / 16);
+    this.#view.setBigUint64(A_LIOV + 8, BigInt(bytes), true);
+    this.#view.setBigUint64(A_RIOV, address, true);
+    this.#view.setBigUint64(A_RIOV + 8, BigInt(bytes), true);
+    // Aim the local iovec at the iovec region for this read, then back at the scratch.
+    this.#view.setBigUint64(A_LIOV, this.#base + BigInt(A_IOVECS), true);
+    const r = sys().syscall(NR_process_vm_readv, [pid, this.#base + BigInt(A_LIOV), 1, this.#base + BigInt(A_RIOV), 1, 0]);
+    this.#view.setBigUint64(A_LIOV, this.#base + BigInt(A_SCRATCH), true);
+    return r > 0 ? Math.floor(r / 16) : 0;
+  }
+
+  /** Element `k` of the array readIovecArray read: [iov_base, iov_len]. */
+  iovec(k: number): [bigint, bigint] {
+    return [this.#view.getBigUint64(A_IOVECS + 16 * k, true), this.#view.getBigUint64(A_IOVECS + 16 * k + 8, true)];
+  }
+
+  /**
+   * Lets the last notification's syscall run as if it had not been trapped. A caller killed meanwhile makes
+   * the kernel answer ENOENT, which is fine: nothing was done on its behalf (no NOTIF_ID_VALID round trip).
+   */
+  continue(): void {
+    this.#view.setBigUint64(A_RESP, this.#view.getBigUint64(A_NOTIF, true), true);
+    let r: number;
+    do r = sys().syscall(NR_ioctl, [this.#fd, SECCOMP_IOCTL_NOTIF_SEND, this.#base + BigInt(A_RESP)]);
+    while (r === -EINTR);
+  }
 }
