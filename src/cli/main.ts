@@ -32,6 +32,7 @@ interface TopOptions {
   marks: boolean;
   exact?: boolean;
   deferredReads: boolean;
+  recovery: boolean;
 }
 
 /** siesta's long options spelled without a dash inside (the rest cannot look like a named parameter). */
@@ -66,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--reads <floor>', 'weakest provenance of user-memory values printed as complete').choices(['any', 'recovered', 'exact']).default('any'))
     .option('--exact', 'with -c: trap the traced syscalls with seccomp and read their arguments while the command waits (exact values)')
     .option('--no-marks', 'do not mark user-memory values that were recovered at syscall exit, deferred or lost')
+    .option('--no-recovery', 'read user memory only at the event, as bpftrace does: no re-read at syscall exit, no deferred read (failed reads are still marked lost)')
     .option('--no-deferred-reads', 'leave reads the syscall-exit re-read cannot recover lost instead of reading them later with a bpf_wq')
     .option('--info', 'print the kernel features siesta found and the reliable-read mechanisms available')
     .allowExcessArguments(true)
@@ -115,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       marks: opts.marks,
       exact: opts.exact ?? false,
       deferredReads: opts.deferredReads,
+      recovery: opts.recovery,
       ...(named.size ? { named } : {}),
     });
   } catch (e) {

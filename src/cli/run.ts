@@ -38,6 +38,8 @@ export interface RunOptions {
   exact: boolean;
   /** Read what the syscall-exit re-read cannot recover later with a bpf_wq, where the kernel can (default true). */
   deferredReads: boolean;
+  /** false (--no-recovery): read user memory only at the event, as bpftrace does; failed reads stay lost. */
+  recovery?: boolean;
   /** Named program parameters (`--name=value`), read by getopt(). */
   named?: ReadonlyMap<string, string>;
 }
@@ -54,11 +56,13 @@ export function splitCommand(cmd: string): string[] {
 export async function runScript(o: RunOptions): Promise<number> {
   const source = o.program ?? readSource(o.file!);
   const file = o.program !== undefined ? 'stdin' : o.file!;
-  const kernel = hostKernelInfo();
+  const host = hostKernelInfo();
+  // --no-recovery: the compiler is told the syscall-exit re-read is not available (and deferral is off below).
+  const kernel = o.recovery === false ? { ...host, exitRereads: () => false } : host;
   const own = { command: o.command !== undefined, helperErrors: o.warnHelperErrors, ...(o.named ? { named: o.named } : {}) };
   let result = compile(source, kernel, { file, params: o.params, floor: o.floor, ...own });
   // Only scripts whose records may wait for a syscall's exit defer reads: probe the kernel for those alone.
-  if (result.ok && result.script.resources.deferred.length && o.deferredReads && deferredReadSupport().ok) {
+  if (result.ok && result.script.resources.deferred.length && o.deferredReads && o.recovery !== false && deferredReadSupport().ok) {
     result = compile(source, kernel, { file, params: o.params, floor: o.floor, deferredReads: true, ...own });
   }
   const rendered = result.diagnostics.render();
