@@ -147,6 +147,8 @@ export async function runScript(o: RunOptions): Promise<number> {
       await session.stop();
       return 0;
     }
+    // The command's first reads should find the deferred-read pools ready (warmed up after the attach notice).
+    if (release) await session.deferredReadsReady;
     release?.();
     child?.on('exit', () => stopRequested?.());
     session.signal.addEventListener('abort', () => stopRequested?.());

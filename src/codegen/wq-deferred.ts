@@ -15,15 +15,21 @@
  *
  * bpf_wq_init allocates with kmalloc_nolock and fails with -ENOMEM most of the time on these VMs
  * (KERNEL.md), so each record kind has a fixed pool of slots initialised once at start (the runtime makes
- * syscalls while the exit program, seeing its tgid in `warmTgid`, initialises every slot) and reused:
+ * syscalls while the exit program, seeing its tgid in `warmTgid`, initialises the slots a few at a time) and reused:
  *
  *   slot (array map value, BTF-typed so the kernel finds the special fields)
  *   0             16              24          32
  *   | bpf_wq (16) | task kptr (8) | state u64 | record (the pending record, copied) ... |
  *   state: 0 not initialised, 1 idle, 2 busy (claimed by an exit program until its callback has run)
  *
- *   counters (array map `wq_ctl`, one 64-byte entry per record kind, all u64)
+ *   counters (array map `wq_ctl`, one 72-byte entry per record kind, all u64)
  *   0 warmTgid | 8 next | 16 ready | 24 started | 32 done | 40 busy (no slot claimed) | 48 initFailed | 56 startFailed
+ *   64 warmNext (the warm-up's cursor over the pool)
+ *
+ * The warm-up initialises WARM_SLOTS_PER_EXIT slots per syscall exit of the runtime, at a cursor that wraps
+ * around the pool (so slots whose init failed are tried again on the next lap), in straight-line code: a loop
+ * over the whole pool in one run made the verifier walk all 256 iterations (66k instructions, ~37 ms of
+ * start-up on 6.18), this costs it a few hundred.
  *
  * A read that finds no free slot in CLAIM_ATTEMPTS tries (the pool is full, or bpf_wq_init keeps failing) or
  * cannot start the work stays lost and is sent at once: the pool is bounded, and so is the time spent here.
@@ -48,7 +54,7 @@ export const WQ_SLOTS = 256;
 export const WQ_SLOT = { wq: 0, task: 16, state: 24, record: 32 } as const;
 
 /** Byte offsets of the u64 counters in a `wq_ctl` entry (see the file comment). */
-export const WQ_CTL = { warmTgid: 0, next: 8, ready: 16, started: 24, done: 32, busy: 40, initFailed: 48, startFailed: 56, size: 64 } as const;
+export const WQ_CTL = { warmTgid: 0, next: 8, ready: 16, started: 24, done: 32, busy: 40, initFailed: 48, startFailed: 56, warmNext: 64, size: 72 } as const;
 
 /** Name of the counters map. */
 export const WQ_CTL_MAP = 'wq_ctl';
@@ -57,6 +63,8 @@ const STATE_IDLE = 1, STATE_BUSY = 2;
 
 /** Slots a deferral tries before it gives up and leaves the read lost (busy, or its bpf_wq_init failed again). */
 const CLAIM_ATTEMPTS = 4;
+/** Slots the warm-up initialises per syscall exit of the runtime (unrolled: no loop for the verifier to walk). */
+const WARM_SLOTS_PER_EXIT = 4;
 const EBUSY = 16;
 
 /**
@@ -181,15 +189,14 @@ function exitItems(d: DeferredRecord, name: string): Item[] {
   b.mark(miss);
   loadCtl(b, wq.ctlIndex, done);
   b.emit(ldx(8, R1, R8, WQ_CTL.warmTgid), jmpImm('jeq', R1, 0, done), ldx(8, R2, R10, key), alu64Imm('rsh', R2, 32), jmpReg('jne', R1, R2, done));
-  const i = b.allocStack(8), top = b.newLabel('warm'), next = b.newLabel('warm_next');
-  b.emit(st(8, R10, i, 0));
-  b.mark(top);
-  b.emit(ldx(8, R1, R10, i), jmpImm('jge', R1, wq.slots, done), stx(4, R10, slotKey, R1),
-    ldMapFd(R1, wq.poolMap), mov64Reg(R2, R10), alu64Imm('add', R2, slotKey), call('map_lookup_elem'), jmpImm('jeq', R0, 0, next),
-    mov64Reg(R6, R0), ldx(8, R1, R6, WQ_SLOT.state), jmpImm('jne', R1, 0, next));
-  initSlot(b, wq.poolMap, next);
-  b.mark(next);
-  b.emit(ldx(8, R1, R10, i), alu64Imm('add', R1, 1), stx(8, R10, i, R1), ja(top));
+  for (let n = 0; n < WARM_SLOTS_PER_EXIT; n++) {
+    const next = b.newLabel('warm_next');
+    b.emit(mov64Imm(R1, 1), atomic('fetch_add', 8, R8, WQ_CTL.warmNext, R1), alu64Imm('and', R1, wq.slots - 1), stx(4, R10, slotKey, R1),
+      ldMapFd(R1, wq.poolMap), mov64Reg(R2, R10), alu64Imm('add', R2, slotKey), call('map_lookup_elem'), jmpImm('jeq', R0, 0, next),
+      mov64Reg(R6, R0), ldx(8, R1, R6, WQ_SLOT.state), jmpImm('jne', R1, 0, next));
+    initSlot(b, wq.poolMap, next);
+    b.mark(next);
+  }
   b.mark(done);
   b.emit(mov64Imm(R0, 0), exit());
 

@@ -226,6 +226,8 @@ export async function trace(source: string, options?: TraceOptions): Promise<Tra
   // As the CLI (and bpftrace 0.26): with nothing but begin and end probes there is nothing to wait for.
   const endsByItself = !command && result.script.probes.every((p) => p.kind === 'begin' || p.kind === 'end');
   const t = new RunningTrace(session, result.diagnostics.warnings, o.signal, command?.child ?? null, endsByItself);
+  // Its first reads should find the deferred-read pools ready (warmed up in the background since the attach).
+  if (command) await session.deferredReadsReady;
   command?.release();
   return t;
 }

@@ -78,29 +78,31 @@ function setWarmTgid(coll: Collection, res: Resources, tgid: number): void {
   }
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
 /**
- * Initialises the slot pools once, before the traced command runs: while `warmTgid` names this process, each
- * of its syscall exits runs the exit programs' warm-up loop, which initialises every slot not yet ready.
- * bpf_wq_init often fails with -ENOMEM on a first try (kmalloc_nolock cannot grow slabs early in the life of
- * these VMs, KERNEL.md), so it is retried for up to `budgetMs`; slots still missing are retried when used.
+ * Initialises the slot pools: while `warmTgid` names this process, each of its syscall exits runs the exit
+ * programs' warm-up, which initialises the next few slots of the pool not yet ready. bpf_wq_init often fails
+ * with -ENOMEM on a first try (kmalloc_nolock cannot grow slabs early in the life of these VMs, KERNEL.md), so
+ * it is retried for up to `budgetMs`; slots still missing are retried when used, and a read that finds none
+ * is reported lost. It runs after the probes are attached and yields to the event loop between rounds, so
+ * start-up does not wait for it and events are consumed meanwhile; the runtime awaits it only before it
+ * starts a traced command. `signal` ends it early (the session stops); the pools are then left as they are.
  */
-export function warmUpDeferredReads(coll: Collection, res: Resources, budgetMs = 300): DeferredReadStats | null {
-  if (!res.wqCtlMap) return null;
+export async function warmUpDeferredReads(coll: Collection, res: Resources, o: { budgetMs?: number; signal?: AbortSignal } = {}): Promise<DeferredReadStats | null> {
+  if (!res.wqCtlMap || o.signal?.aborted) return null;
   setWarmTgid(coll, res, process.pid);
-  const end = Date.now() + budgetMs;
+  const end = Date.now() + (o.budgetMs ?? 300);
   let stats = deferredReadStats(coll, res);
   try {
-    for (let i = 1; stats && stats.ready < stats.slots && Date.now() < end; i++) {
-      statSync('/'); // any syscall: its exit runs the warm-up
-      if (i % 16 === 0) {
-        stats = deferredReadStats(coll, res);
-        Atomics.wait(pause, 0, 0, 1); // let the allocator's deferred work run between rounds
-      }
+    while (stats && stats.ready < stats.slots && Date.now() < end) {
+      // Any syscall: its exit runs the warm-up. A round covers the pool once (a few slots per exit).
+      for (let i = 0; i < 128; i++) statSync('/');
+      // Let the allocator's deferred work (and the event loop) run between rounds.
+      await new Promise((r) => setTimeout(r, 1));
+      if (o.signal?.aborted) return null;
+      stats = deferredReadStats(coll, res);
     }
   } finally {
-    setWarmTgid(coll, res, 0);
+    if (!o.signal?.aborted) setWarmTgid(coll, res, 0);
   }
   return deferredReadStats(coll, res);
 }

@@ -98,6 +98,9 @@ export class Session {
   #exitCode: number | null = null;
   #closed = false;
   readonly #options: SessionOptions;
+  /** The deferred-read pools' warm-up (deferred-reads.ts), running after the attach; ended by stop() or close(). */
+  #warming: Promise<void> = Promise.resolve();
+  readonly #warmAbort = new AbortController();
   /** Number of probes attached (begin/end count, as in bpftrace's "Attached N probes"). */
   readonly attached: number;
   /**
@@ -148,8 +151,8 @@ export class Session {
         const link = attachProbe(coll.program(p.name), p.probe, options.pid);
         if (link) s.#links.push(link);
       }
-      // Once the exit programs are attached (they do it) and before the traced command runs.
-      warmUpDeferredReads(coll, script.resources);
+      // Once the exit programs are attached (they do it); in the background, so start-up does not wait for it.
+      s.#warming = warmUpDeferredReads(coll, script.resources, { signal: s.#warmAbort.signal }).then(() => {}, () => {});
       s.#watchMappings(options.cpid ?? options.pid);
       s.#running = s.#reader.run((view, offset, length) => s!.#onRecord(view, offset, length), {
         signal: s.#abort.signal, pollMs: options.pollMs ?? 20,
@@ -310,6 +313,14 @@ export class Session {
     return readScriptMap(sm, this.#coll.map(sm.bpfName), possibleCpus().length, this.#decodeOptions);
   }
 
+  /**
+   * Resolves once the deferred-read slot pools are initialised (or the warm-up's time budget ran out): await it
+   * before starting a traced command, so its first reads find slots ready. Immediate when nothing is deferred.
+   */
+  get deferredReadsReady(): Promise<void> {
+    return this.#warming;
+  }
+
   /** Events as they arrive; ends after stop(). */
   async *events(): AsyncGenerator<SessionEvent> {
     for (;;) {
@@ -345,6 +356,8 @@ export class Session {
    * values of every map plus the totals.
    */
   async stop(): Promise<{ maps: MapData[]; summary: SessionSummary }> {
+    this.#warmAbort.abort();
+    await this.#warming;
     for (const l of this.#links.splice(0)) l.close();
     const res = this.#script.resources;
     for (const p of res.programs) {
@@ -368,6 +381,7 @@ export class Session {
     if (this.#closed) return;
     this.#closed = true;
     this.#abort.abort();
+    this.#warmAbort.abort();
     for (const l of this.#links.splice(0)) l.close();
     this.#reader.close();
     this.#coll.close();
