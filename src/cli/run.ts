@@ -60,11 +60,9 @@ export async function runScript(o: RunOptions): Promise<number> {
   // --no-recovery: the compiler is told the syscall-exit re-read is not available (and deferral is off below).
   const kernel = o.recovery === false ? { ...host, exitRereads: () => false } : host;
   const own = { command: o.command !== undefined, helperErrors: o.warnHelperErrors, ...(o.named ? { named: o.named } : {}) };
-  let result = compile(source, kernel, { file, params: o.params, floor: o.floor, ...own });
-  // Only scripts whose records may wait for a syscall's exit defer reads: probe the kernel for those alone.
-  if (result.ok && result.script.resources.deferred.length && o.deferredReads && o.recovery !== false && deferredReadSupport().ok) {
-    result = compile(source, kernel, { file, params: o.params, floor: o.floor, deferredReads: true, ...own });
-  }
+  // Only scripts whose records may wait for a syscall's exit defer reads: the compiler probes the kernel for those alone.
+  const deferredReads = o.deferredReads && o.recovery !== false ? () => deferredReadSupport().ok : false;
+  const result = compile(source, kernel, { file, params: o.params, floor: o.floor, deferredReads, ...own });
   const rendered = result.diagnostics.render();
   if (!result.ok) {
     process.stderr.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);

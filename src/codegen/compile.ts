@@ -37,8 +37,11 @@ export interface CompileOptions {
   userRead?: UserReadHook;
   /** Provenance floor for user-memory reads (--reads). */
   floor?: 'any' | 'recovered' | 'exact';
-  /** Defer reads still lost at syscall exit to a bpf_wq (wq-deferred.ts); the caller checks the kernel can. */
-  deferredReads?: boolean;
+  /**
+   * Defer reads still lost at syscall exit to a bpf_wq (wq-deferred.ts); the caller checks the kernel can. A
+   * function is asked only when the script has such reads, so the kernel is probed for those scripts alone.
+   */
+  deferredReads?: boolean | (() => boolean);
   /** A command is started for the script (-c), so `cpid` has a value. */
   command?: boolean;
   /** -k: report failed helper calls (map updates, stack collection) at run time. */
@@ -193,7 +196,8 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     const kpath = res.deferred.some(returnsFd) ? kernelPathOffsets(kernel.btf) : null;
     if (kpath) for (const d of res.deferred) if (returnsFd(d) && d.fixups.some((f) => f.str)) d.kernelPath = kpath;
     const kpathMap = kernelPathMap(res.deferred);
-    const wq = o.deferredReads && res.deferred.length ? wqDeferredPrograms(res.deferred, btf) : null;
+    const defer = res.deferred.length > 0 && (typeof o.deferredReads === 'function' ? o.deferredReads() : o.deferredReads === true);
+    const wq = defer ? wqDeferredPrograms(res.deferred, btf) : null;
     res.deferred.forEach((d, i) => {
       const prog = wq ? wq.programs[i]! : exitProgram(d, i);
       programs.push(prog);

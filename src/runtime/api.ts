@@ -207,9 +207,8 @@ export async function trace(source: string, options?: TraceOptions): Promise<Tra
     file: o.file ?? STDIN_FILE_NAME, params: o.params ?? [], floor,
     ...(o.command ? { command: true } : {}), ...(o.helperErrors ? { helperErrors: true } : {}), ...(named.size ? { named } : {}),
   };
-  let result = compile(source, hostKernelInfo(), copts);
   // Reads the syscall-exit re-read cannot recover are deferred to a bpf_wq where the kernel can (as the CLI).
-  if (result.ok && result.script.resources.deferred.length && deferredReadSupport().ok) result = compile(source, hostKernelInfo(), { ...copts, deferredReads: true });
+  const result = compile(source, hostKernelInfo(), { ...copts, deferredReads: () => deferredReadSupport().ok });
   if (!result.ok) throw new ScriptError(result.diagnostics.all);
   const command = o.command ? startGatedCommand(typeof o.command === 'string' ? splitWords(o.command) : o.command) : null;
   let session: Session;
