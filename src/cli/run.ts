@@ -73,10 +73,14 @@ export async function runScript(o: RunOptions): Promise<number> {
   if (lack) throw new CliError(lack);
 
   const out = o.output ? createWriteStream(o.output) : null;
-  const sink = {
-    stdout: (s: string) => (out ? out.write(s) : process.stdout.write(s)),
-    stderr: (s: string) => process.stderr.write(s),
+  // Output is written once per batch of events (a write per printf line cost more than formatting it); the
+  // batch goes out before anything written to stderr, so the two streams interleave as they did line by line.
+  const batch = new OutputBatch((s) => (out ? out.write(s) : process.stdout.write(s)));
+  const toStderr = (s: string): void => {
+    batch.flush();
+    process.stderr.write(s);
   };
+  const sink = { stdout: (s: string) => batch.add(s), stderr: toStderr };
   const printer: Printer = o.format === 'json' ? createJsonPrinter(sink) : createTextPrinter(sink);
 
   let child: ChildProcess | null = null;
@@ -154,42 +158,41 @@ export async function runScript(o: RunOptions): Promise<number> {
     if (session.signal.aborted) stopRequested!();
     // As bpftrace 0.26: with nothing but begin and end probes there is nothing to wait for (unless a -c command runs).
     if (!child && result.script.probes.every((p) => p.kind === 'begin' || p.kind === 'end')) stopRequested!();
-    const printing = (async () => {
-      for await (const ev of session.events()) {
-        switch (ev.type) {
-          case 'printf': printer.printf(ev.text, ev.provenance); break;
-          case 'errorf': process.stderr.write(`${ev.loc ? `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ` : ''}ERROR: ${ev.text}\n`); break;
-          case 'warnf': process.stderr.write(`${ev.loc ? `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ` : ''}WARNING: ${ev.text}\n`); break;
-          case 'time': printer.time(strftime(ev.format, ev.date)); break;
-          case 'print': printer.map(ev.map, { top: ev.top, div: ev.div }); break;
-          case 'value': printer.value(ev.value); break;
-          case 'cat': printer.cat(ev.text); break;
-          case 'system': printer.syscall(session.runSystem(ev.command)); break;
-          case 'incomplete': process.stderr.write(`siesta: incomplete event (${ev.reasons.join('; ')}): ${ev.text.replace(/\n$/, '')}\n`); break;
-          case 'join': printer.join(ev.text); break;
-          case 'helper-error': process.stderr.write(helperWarning(ev.helper, ev.retcode, ev.loc, result.script.source)); break;
-          case 'lost-read': if (o.warnHelperErrors) process.stderr.write(`WARNING: Failed to read user memory: ${errnoName(ev.errno)} (${errnoMessage(ev.errno)})${ev.probe ? ` at ${ev.probe}` : ''}\n`); break;
-          default: break;
-        }
+    // Synchronously as each record is drained (the events queued so far first).
+    session.listen((ev) => {
+      switch (ev.type) {
+        case 'printf': printer.printf(ev.text, ev.provenance); break;
+        case 'errorf': toStderr(`${ev.loc ? `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ` : ''}ERROR: ${ev.text}\n`); break;
+        case 'warnf': toStderr(`${ev.loc ? `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ` : ''}WARNING: ${ev.text}\n`); break;
+        case 'time': printer.time(strftime(ev.format, ev.date)); break;
+        case 'print': printer.map(ev.map, { top: ev.top, div: ev.div }); break;
+        case 'value': printer.value(ev.value); break;
+        case 'cat': printer.cat(ev.text); break;
+        case 'system': batch.flush(); printer.syscall(session.runSystem(ev.command)); break;
+        case 'incomplete': toStderr(`siesta: incomplete event (${ev.reasons.join('; ')}): ${ev.text.replace(/\n$/, '')}\n`); break;
+        case 'join': printer.join(ev.text); break;
+        case 'helper-error': toStderr(helperWarning(ev.helper, ev.retcode, ev.loc, result.script.source)); break;
+        case 'lost-read': if (o.warnHelperErrors) toStderr(`WARNING: Failed to read user memory: ${errnoName(ev.errno)} (${errnoMessage(ev.errno)})${ev.probe ? ` at ${ev.probe}` : ''}\n`); break;
+        default: break;
       }
-    })();
+    });
     await stopped;
     const { maps, summary } = await session.stop();
-    await printing;
     printer.end();
     if (result.script.config.print_maps_on_exit !== false) for (const m of maps) if (m.entries.length) printer.map(m);
     if (summary.lost > 0n) printer.lostEvents(summary.lost);
     const r = summary.reads;
     if (r.exact + r.exit + r.deferred + r.lost > 0 && !o.quiet) {
-      process.stderr.write(`User-memory reads: ${r.exact} exact, ${r.exit} recovered at syscall exit, ${r.deferred} deferred, ${r.lost} lost${r.kernel ? `, ${r.kernel} from the kernel's descriptor path` : ''}\n`);
+      toStderr(`User-memory reads: ${r.exact} exact, ${r.exit} recovered at syscall exit, ${r.deferred} deferred, ${r.lost} lost${r.kernel ? `, ${r.kernel} from the kernel's descriptor path` : ''}\n`);
       const d = summary.deferredReads;
       if (d && o.verbose) {
-        process.stderr.write(`Deferred reads: ${d.ready}/${d.slots} slots ready, ${d.started} started, ${d.done} done, ` +
+        toStderr(`Deferred reads: ${d.ready}/${d.slots} slots ready, ${d.started} started, ${d.done} done, ` +
           `${d.busy} left lost (pool full), ${d.initFailed} bpf_wq_init failures, ${d.startFailed} bpf_wq_start failures\n`);
       }
     }
     return summary.exitCode ?? 0;
   } finally {
+    batch.flush();
     session.close();
     if (child && child.exitCode === null) child.kill('SIGTERM');
     out?.end();
@@ -238,4 +241,40 @@ export function helperWarning(helper: string, retcode: number, loc?: { file: str
   if (lineText === undefined || loc.endColumn === undefined) return `${loc.file}:${loc.line}:${loc.column}: ${head}`;
   const underline = lineText.slice(0, loc.column - 1).replace(/[^\t]/g, ' ').replaceAll('\t', '    ') + '~'.repeat(Math.max(1, loc.endColumn - loc.column));
   return `${loc.file}:${loc.line}:${loc.column}-${loc.endColumn}: ${head}${lineText.replaceAll('\t', '    ')}\n${underline}\n`;
+}
+
+/**
+ * Text collected and written in one piece: at the end of the current batch of events (setImmediate runs once
+ * the microtasks printing a drained batch are done), when 64 KiB are waiting, or on flush().
+ */
+class OutputBatch {
+  #parts: string[] = [];
+  #chars = 0;
+  #scheduled = false;
+  readonly #flushSoon = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
+
+  constructor(readonly write: (s: string) => void) {}
+
+  /** Queues `s`. */
+  add(s: string): void {
+    this.#parts.push(s);
+    this.#chars += s.length;
+    if (this.#chars >= 1 << 16) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flushSoon);
+    }
+  }
+
+  /** Writes whatever is queued. */
+  flush(): void {
+    if (this.#parts.length === 0) return;
+    const text = this.#parts.length === 1 ? this.#parts[0]! : this.#parts.join('');
+    this.#parts = [];
+    this.#chars = 0;
+    this.write(text);
+  }
 }

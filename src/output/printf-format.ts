@@ -30,7 +30,19 @@ export interface PrintfOptions {
 
 const FLOATS = new Set(['f', 'F', 'e', 'E', 'g', 'G', 'a', 'A']);
 
+/** Stream flags per conversion, built once: formatting runs per traced event. */
+const flagsCache = new WeakMap<PrintfSpec, StreamFlags>();
+
 function flagsOf(spec: PrintfSpec): StreamFlags {
+  let f = flagsCache.get(spec);
+  if (!f) {
+    f = buildFlags(spec);
+    flagsCache.set(spec, f);
+  }
+  return f;
+}
+
+function buildFlags(spec: PrintfSpec): StreamFlags {
   const c = spec.conversion;
   const float = FLOATS.has(c) && spec.precision >= 0;
   return {
@@ -91,6 +103,11 @@ function charText(byte: number, escape: boolean): string {
 }
 
 function asString(v: Value, f: StreamFlags, escape: boolean): string {
+  // The common case (`%s` of a string) without building pieces: one piece, never signed.
+  if (v.kind === 'string') {
+    const text = escape ? escapeControl(v.value) : v.value;
+    return f.width === 0 ? text : pad(text, f);
+  }
   const pieces = valuePieces(v, { escape });
   return pieces
     .map((p, i) => {
@@ -144,10 +161,11 @@ export function applyPrintfSpec(spec: PrintfSpec, arg: Value, options: PrintfOpt
 export function formatPrintf(format: string | ParsedPrintf, args: readonly Value[], options: PrintfOptions = {}): string {
   const parsed = typeof format === 'string' ? parsePrintfFormat(format) : format;
   let out = '';
-  parsed.argSpecs.forEach((spec, i) => {
+  const { argSpecs, segments } = parsed;
+  for (let i = 0; i < argSpecs.length; i++) {
     const arg = args[i];
-    const text = arg === undefined ? '!{missing argument}' : applyPrintfSpec(spec, arg, options);
-    out += (parsed.segments[i] ?? '') + (options.argText ? options.argText(text, i) : text);
-  });
-  return out + (parsed.segments[parsed.argSpecs.length] ?? '');
+    const text = arg === undefined ? '!{missing argument}' : applyPrintfSpec(argSpecs[i]!, arg, options);
+    out += (segments[i] ?? '') + (options.argText ? options.argText(text, i) : text);
+  }
+  return out + (segments[argSpecs.length] ?? '');
 }

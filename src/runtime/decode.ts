@@ -150,6 +150,18 @@ function addressText(a: bigint): string {
   return `0x${BigInt.asUintN(64, a).toString(16)}`;
 }
 
+/**
+ * `len` bytes at `offset` without a copy, clamped to the view: only for bytes decoded before the record's
+ * space is released (strings become JS strings at once; copying a 1024-byte max_strlen slot per event cost
+ * more than everything else in the event's path).
+ */
+function bytesIn(view: DataView, offset: number, len: number): Uint8Array {
+  const off = Math.trunc(offset) || 0;
+  const start = Math.min(Math.max(0, off), view.byteLength);
+  const end = Math.min(view.byteLength, Math.max(start, off + Math.max(0, Math.trunc(len) || 0)));
+  return new Uint8Array(view.buffer, view.byteOffset + start, end - start);
+}
+
 /** Bytes up to the first NUL as text; `trailer` is appended when all `size` bytes were present and non-NUL. */
 function stringFrom(bytes: Uint8Array, size: number, trailer: string): Value {
   const nul = bytes.indexOf(0);
@@ -194,7 +206,7 @@ export function decodeValue(view: DataView, offset: number, type: Type, options:
     case 'bool':
       return { kind: 'bool', value: readUint(view, offset, 1) !== 0n };
     case 'string':
-      return stringFrom(bytesAt(view, offset, type.size), type.size, options.truncTrailer ?? '..');
+      return stringFrom(bytesIn(view, offset, type.size), type.size, options.truncTrailer ?? '..');
     case 'buffer': {
       const len = Math.min(Number(readUint(view, offset, 4)), type.size);
       return { kind: 'buffer', bytes: bytesAt(view, offset + 4, len) };

@@ -20,6 +20,8 @@ import type { BpfMap } from '../loader/index.js';
 import { Epoll, type MappedRegion, mmapFd, uapi } from '../sys/index.js';
 
 const PAGE_SIZE = 4096;
+/** Records in one drain from which run() drains again without waiting. */
+const BUSY_BATCH = 32;
 
 /** Called for each record: the payload is `length` bytes of `view` at `offset`, valid only during the call. */
 export type RecordHandler = (view: DataView, offset: number, length: number) => void;
@@ -109,8 +111,11 @@ export class RingBufferReader implements Disposable {
   async run(onRecord: RecordHandler, o: { pollMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const pollMs = o.pollMs ?? 20;
     while (!o.signal?.aborted && !this.#closed) {
-      this.drain(onRecord);
-      await this.wait(pollMs);
+      // After a real batch the producer is busy: drain again as soon as the event loop has handled this one
+      // (printed it) rather than sleeping a poll period while the ring fills. A few records mean a quiet
+      // producer: wait, so a trickle of events does not keep a CPU spinning.
+      if (this.drain(onRecord) >= BUSY_BATCH) await new Promise<void>((r) => setImmediate(r));
+      else await this.wait(pollMs);
     }
     if (!this.#closed) this.drain(onRecord);
   }

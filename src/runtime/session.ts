@@ -166,8 +166,24 @@ export class Session {
   }
 
   #push(ev: SessionEvent): void {
+    if (this.#listener) {
+      this.#listener(ev);
+      return;
+    }
     this.#queue.push(ev);
     this.#wake?.();
+  }
+
+  #listener: ((ev: SessionEvent) => void) | null = null;
+
+  /**
+   * Hands every event to `listener` synchronously as its record is drained, starting with those already
+   * queued, instead of through events() (use one or the other). The CLI prints this way: an async generator
+   * step and a queued object per event cost more than formatting the event.
+   */
+  listen(listener: (ev: SessionEvent) => void): void {
+    for (let ev = this.#queue.shift(); ev; ev = this.#queue.shift()) listener(ev);
+    this.#listener = listener;
   }
 
   #onRecord(ring: DataView, at: number, length: number): void {
@@ -187,24 +203,23 @@ export class Session {
         const f = res.formats[id];
         if (!f) return;
         const args = decodeRecordArgs(view, offset, f.args, this.#decodeOptions);
-        const reasons: string[] = [];
+        // Runs per event: no array is built unless an argument was read from user memory.
+        let reasons: string[] | undefined;
+        let provenance: ReadProvenance[] | undefined;
+        const floor = this.#options.floor ?? 'any';
         for (const a of args) {
           if (!a.provenance) continue;
+          (provenance ??= []).push(a.provenance);
           this.reads[a.provenance]++;
           if (a.lost) this.#push({ type: 'lost-read', errno: a.lost.errno, probe: f.loc ? `${f.loc.file}:${f.loc.line}:${f.loc.column}` : '' });
-          const floor = this.#options.floor ?? 'any';
-          if (a.provenance === 'lost' && floor !== 'any') reasons.push(`a user read was lost (${errnoName(a.lost?.errno ?? 0)})`);
-          else if (a.provenance === 'exit' && floor === 'exact') reasons.push('a user read was only recovered at syscall exit');
-          else if (a.provenance === 'kernel' && floor === 'exact') reasons.push('a path read was replaced by the kernel\'s path of the returned descriptor');
-          else if (a.provenance === 'deferred' && floor !== 'any') reasons.push('a user read was only deferred (read after the call returned)');
+          if (a.provenance === 'lost' && floor !== 'any') (reasons ??= []).push(`a user read was lost (${errnoName(a.lost?.errno ?? 0)})`);
+          else if (a.provenance === 'exit' && floor === 'exact') (reasons ??= []).push('a user read was only recovered at syscall exit');
+          else if (a.provenance === 'kernel' && floor === 'exact') (reasons ??= []).push('a path read was replaced by the kernel\'s path of the returned descriptor');
+          else if (a.provenance === 'deferred' && floor !== 'any') (reasons ??= []).push('a user read was only deferred (read after the call returned)');
         }
-        const marks = this.#options.marks ?? true;
-        const text = formatDecodedPrintf(f, args, marks ? { markRead: markRead } : {});
-        if (reasons.length) this.#push({ type: 'incomplete', text, reasons });
-        else if (f.kind === 'printf') {
-          const provenance = args.flatMap((a) => (a.provenance ? [a.provenance] : []));
-          this.#push(provenance.length ? { type: 'printf', text, provenance } : { type: 'printf', text });
-        }
+        const text = formatDecodedPrintf(f, args, (this.#options.marks ?? true) ? MARKED : UNMARKED);
+        if (reasons) this.#push({ type: 'incomplete', text, reasons });
+        else if (f.kind === 'printf') this.#push(provenance ? { type: 'printf', text, provenance } : { type: 'printf', text });
         else if (f.kind === 'system') this.#push({ type: 'system', command: text });
         else if (f.kind === 'cat') {
           const cat = readCat(text, this.#options.maxCatBytes ?? this.#script.config.max_cat_bytes ?? 10240);
@@ -406,6 +421,8 @@ export class Session {
 }
 
 const joinDecoder = new TextDecoder('utf-8');
+/** printf options with and without provenance marks, shared by every event. */
+const MARKED = { markRead: (text: string, arg: DecodedArg) => markRead(text, arg) }, UNMARKED = {};
 
 /** The first `max` bytes of a file for cat(), or the errno that kept it from being read. */
 function readCat(path: string, max: number): string | { errno: number } {
