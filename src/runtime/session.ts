@@ -345,10 +345,13 @@ export class Session {
         continue;
       }
       if (this.#abort.signal.aborted && !this.#running) return;
+      // The timer goes once woken: a pending 50 ms timer kept Node alive that long after the last event.
+      let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((r) => {
         this.#wake = r;
-        setTimeout(r, 50);
+        timer = setTimeout(r, 50);
       });
+      clearTimeout(timer);
       this.#wake = null;
       if (this.#abort.signal.aborted && this.#queue.length === 0 && this.#stopped) return;
     }
