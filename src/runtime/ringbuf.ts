@@ -17,7 +17,7 @@
  * event loop is never blocked; with BPF_RB_NO_WAKEUP in the programs, the wait's timeout bounds the latency.
  */
 import type { BpfMap } from '../loader/index.js';
-import { Epoll, type MappedRegion, mmapFd, uapi } from '../sys/index.js';
+import { Epoll, EventFd, type MappedRegion, mmapFd, uapi } from '../sys/index.js';
 
 const PAGE_SIZE = 4096;
 /** Records in one drain from which run() drains again without waiting. */
@@ -35,7 +35,11 @@ export class RingBufferReader implements Disposable {
   readonly #data: DataView;
   readonly #mask: number;
   readonly #epoll: Epoll;
+  /** In the epoll set so an abort ends a pending wait at once rather than after its poll period. */
+  readonly #wakeup: EventFd;
   #closed = false;
+  /** The epoll_wait now on koffi's worker thread, if any: close() must not free its fds under it. */
+  #waiting: Promise<number> | null = null;
   /** Records delivered so far. */
   records = 0;
 
@@ -54,7 +58,9 @@ export class RingBufferReader implements Disposable {
     this.#prod = new Uint32Array(this.#producer.buffer, 0, 2);
     this.#data = new DataView(this.#producer.buffer, PAGE_SIZE, 2 * size);
     this.#epoll = new Epoll();
+    this.#wakeup = new EventFd();
     this.#epoll.add(map.fd.raw);
+    this.#epoll.add(this.#wakeup.fd.raw);
   }
 
   /** Bytes written by the kernel and not yet consumed. */
@@ -94,12 +100,15 @@ export class RingBufferReader implements Disposable {
   async wait(timeoutMs: number): Promise<boolean> {
     if (this.#closed) return false;
     try {
-      return (await this.#epoll.wait(timeoutMs)) > 0;
+      this.#waiting = this.#epoll.wait(timeoutMs);
+      return (await this.#waiting) > 0;
     } catch (e) {
       // close() while the wait was queued on the worker thread: epoll_wait then fails with EBADF. The reader
       // is done, so run() ends quietly instead of rejecting.
       if (this.#closed) return false;
       throw e;
+    } finally {
+      this.#waiting = null;
     }
   }
 
@@ -110,6 +119,9 @@ export class RingBufferReader implements Disposable {
    */
   async run(onRecord: RecordHandler, o: { pollMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     const pollMs = o.pollMs ?? 20;
+    // stop() awaits this loop: without the wake-up it would sit out the rest of a poll period after the abort.
+    const onAbort = () => this.#wakeup.signal();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     while (!o.signal?.aborted && !this.#closed) {
       // After a real batch the producer is busy: drain again as soon as the event loop has handled this one
       // (printed it) rather than sleeping a poll period while the ring fills. A few records mean a quiet
@@ -117,13 +129,22 @@ export class RingBufferReader implements Disposable {
       if (this.drain(onRecord) >= BUSY_BATCH) await new Promise<void>((r) => setImmediate(r));
       else await this.wait(pollMs);
     }
+    o.signal?.removeEventListener('abort', onAbort);
     if (!this.#closed) this.drain(onRecord);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#epoll.close();
+    // A wait in progress returns once the eventfd is readable, but only while it is still open: closing it
+    // now would drop it from the epoll set before the worker saw it, and the wait would sit out its timeout.
+    this.#wakeup.signal();
+    const release = () => {
+      this.#epoll.close();
+      this.#wakeup.close();
+    };
+    if (this.#waiting) void this.#waiting.then(release, release);
+    else release();
     this.#producer.close();
     this.#consumer.close();
   }

@@ -75,6 +75,8 @@ export const PERF_ATTR_SIZE = 136;
 
 /** epoll */
 export const EPOLL_CLOEXEC = 0o2000000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLLIN = 1;
+/** eventfd2 flags (O_CLOEXEC, O_NONBLOCK) */
+export const EFD_CLOEXEC = 0o2000000, EFD_NONBLOCK = 0o4000;
 
 /** mmap */
 export const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2;

@@ -8,7 +8,7 @@ export { installBackend, sys, type Mapping, type SysBackend } from './backend.js
 export { Attr, cString } from './attr.js';
 export * from './bpf.js';
 export * as uapi from './constants.js';
-export { Epoll } from './epoll.js';
+export { Epoll, EventFd } from './epoll.js';
 export { EAGAIN, EINVAL, ENOENT, ENOSPC, EOPNOTSUPP, EPERM, errnoMessage, errnoName, isErrno, SysError } from './errors.js';
 export { closeAllFds, Fd, liveFds, type FdKind } from './fd.js';
 export { listObjects, linkInfo, mapInfo, progInfo, type LinkInfo, type MapInfo, type ProgInfo } from './info.js';
