@@ -57,9 +57,12 @@ export interface Tool {
   begin: 'begin' | 'BEGIN';
 }
 
-/** The tools to compare: siesta's CLI under this Node, and bpftrace when it is usable. */
+/**
+ * The tools to compare: the `siesta` command as a user runs it (npx or PATH: bin/siesta.js through its shebang,
+ * which gives Node its memory flags), and bpftrace when it is usable.
+ */
 export function langTools(bt: BpftraceProbe): Tool[] {
-  const tools: Tool[] = [{ name: 'siesta', cmd: process.execPath, pre: [SIESTA_BIN], args: 'args.', begin: 'begin' }];
+  const tools: Tool[] = [{ name: 'siesta', cmd: SIESTA_BIN, pre: [], args: 'args.', begin: 'begin' }];
   if (bt.ok) tools.push({ name: 'bpftrace', cmd: bt.path, pre: [], args: bt.args, begin: 'BEGIN' });
   return tools;
 }
