@@ -34,6 +34,7 @@ export function exitProgram(d: DeferredRecord, index: number): ProgramSpec {
   b.emit(ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_delete_elem'));
   b.mark(done);
   b.emit(mov64Imm(R0, 0), exit());
+  b.finish(); // the kernel-path walk's callback, if any
   return { name, kind: 'tracepoint', code: link(b.items, name) };
 }
 

@@ -11,16 +11,18 @@
  * leaves the read lost.
  *
  * Work area (per-CPU array `kpath`, one value):
- *   0                       KPATH_HDR                     KPATH_HDR + 2 * size
- *   | { u64 name; u32 len } x KPATH_DEPTH, leaf first | path text, assembled root first |
+ *   0                                                  KPATH_N   KPATH_HDR                     KPATH_HDR + 2 * size
+ *   | { u64 name; u32 len } x KPATH_DEPTH, leaf first | u64 n   | path text, assembled root first |
  * The text area is twice the largest string so the verifier can bound `pos + len` without relating them.
  */
 import {
-  alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R6, R7, R10, st, stx,
+  alu64Imm, alu64Reg, call, exit, ja, jmpImm, jmpReg, ldFuncAddr, ldImm64, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R6, R7, R10, st, stx,
 } from '../asm/index.js';
 import { BTF_KIND_STRUCT, type Btf } from '../btf/index.js';
 import type { MapSpec } from '../loader/index.js';
 import type { ProgramBuilder } from './builder.js';
+import { LOOP_CALLBACK_PREFIX } from './for-range.js';
+import { FRAME, rebaseFrame } from './loop-callback.js';
 import type { DeferredRecord } from './resources.js';
 
 /** Bit set in a user read's status when the value is the kernel's path of the returned descriptor (bit 43). */
@@ -29,8 +31,17 @@ export const PROVENANCE_KERNEL = 2 ** 43;
 /** Path components the walk collects (a deeper path stays lost). */
 export const KPATH_DEPTH = 16;
 
-/** Bytes of the component table at the start of the work area. */
-const KPATH_HDR = KPATH_DEPTH * 16;
+/** Offset in the work area of the walk's component count (in the map value: the verifier tracks no value there). */
+const KPATH_N = KPATH_DEPTH * 16;
+
+/** Bytes of the component table and count at the start of the work area. */
+const KPATH_HDR = KPATH_N + 8;
+
+/** Label (and BTF name) of the walk's bpf_loop callback: a loop body to func-info.ts, by its prefix. */
+export const KPATH_WALK = `${LOOP_CALLBACK_PREFIX}_kpath`;
+
+/** How the walk ended, in its sEnd slot (0: the loop ran out before the root). */
+const WALK_DONE = 1, WALK_FAILED = 2;
 
 /** Name of the work-area map. */
 export const KPATH_MAP = 'kpath';
@@ -106,7 +117,9 @@ export function emitKernelPaths(b: ProgramBuilder, d: DeferredRecord, retSlot: n
   const o = d.kernelPath;
   if (!o) return;
   const slot = () => b.allocStack(8);
-  const [sD, sVfs, sTmp, sN, sPos, key] = [slot(), slot(), slot(), slot(), slot(), slot()];
+  const [sD, sVfs, sTmp, sN, sPos, key, sWork, sEnd] = [slot(), slot(), slot(), slot(), slot(), slot(), slot(), slot()];
+  // The walk's callback is shared by every string of the record (it only reads the slots above).
+  let walk: (() => void) | undefined;
   for (const f of d.fixups) {
     if (!f.str) continue;
     const skip = b.newLabel('kp_skip'), done = b.newLabel('kp_done'), fail = skip;
@@ -140,35 +153,11 @@ export function emitKernelPaths(b: ProgramBuilder, d: DeferredRecord, retSlot: n
     read(sVfs);
     addr(sTmp, o.fileDentry);
     read(sD);
-    b.emit(st(8, R10, sN, 0));
-    // Up to the root: KPATH_DEPTH components, and as many mount crossings.
-    for (let i = 0; i < 2 * KPATH_DEPTH; i++) {
-      const notRoot = b.newLabel('kp_dir'), next = b.newLabel('kp_next');
-      addr(sVfs, o.vfsmountRoot);
-      read(sTmp);
-      b.emit(ldx(8, R1, R10, sD), ldx(8, R2, R10, sTmp), jmpReg('jne', R1, R2, notRoot));
-      // The root of a mount: continue from its mount point in the parent mount; the namespace's root ends it.
-      addr(sVfs, o.mountParent - o.mountMnt);
-      read(sTmp);
-      b.emit(ldx(8, R1, R10, sTmp), ldx(8, R2, R10, sVfs), alu64Imm('sub', R2, o.mountMnt), jmpReg('jeq', R1, R2, done));
-      addr(sVfs, o.mountMountpoint - o.mountMnt);
-      read(sD);
-      b.emit(ldx(8, R1, R10, sTmp), alu64Imm('add', R1, o.mountMnt), stx(8, R10, sVfs, R1), ja(next));
-      b.mark(notRoot);
-      addr(sD, o.dentryParent);
-      read(sTmp);
-      b.emit(ldx(8, R1, R10, sTmp), ldx(8, R2, R10, sD), jmpReg('jeq', R1, R2, done));
-      // Component n (leaf first): its name pointer and length.
-      b.emit(ldx(8, R1, R10, sN), jmpImm('jge', R1, KPATH_DEPTH, fail), alu64Imm('lsh', R1, 4), mov64Reg(R2, R6), alu64Reg('add', R2, R1),
-        stx(8, R10, sPos, R2), st(8, R2, 8, 0), mov64Reg(R1, R2));
-      addr(sD, o.dentryName);
-      b.emit(mov64Imm(R2, 8), call('probe_read_kernel'), jmpImm('jne', R0, 0, fail), ldx(8, R1, R10, sPos), alu64Imm('add', R1, 8));
-      addr(sD, o.dentryLen);
-      b.emit(mov64Imm(R2, 4), call('probe_read_kernel'), jmpImm('jne', R0, 0, fail),
-        ldx(8, R1, R10, sN), alu64Imm('add', R1, 1), stx(8, R10, sN, R1), ldx(8, R1, R10, sTmp), stx(8, R10, sD, R1));
-      b.mark(next);
-    }
-    b.emit(ja(fail)); // deeper than the walk goes: stays lost
+    // Up to the root, one step per bpf_loop iteration: KPATH_DEPTH components, and as many mount crossings.
+    b.emit(st(8, R6, KPATH_N, 0), stx(8, R10, sWork, R6), st(8, R10, sEnd, 0), mov64Imm(R1, 2 * KPATH_DEPTH), ldFuncAddr(R2, KPATH_WALK),
+      mov64Reg(R3, R10), alu64Imm('add', R3, sEnd), mov64Imm(R4, 0), call('loop'), ldx(8, R1, R10, sEnd), jmpImm('jne', R1, WALK_DONE, fail),
+      ldx(8, R1, R6, KPATH_N), stx(8, R10, sN, R1));
+    walk ??= () => emitWalkStep(b, o, { sD, sVfs, sTmp, sWork, sEnd });
     // Root first: "/" name for each component; the text area starts at KPATH_HDR.
     b.mark(done);
     b.emit(st(8, R10, sPos, 0));
@@ -196,4 +185,66 @@ export function emitKernelPaths(b: ProgramBuilder, d: DeferredRecord, retSlot: n
       ldx(8, R0, R10, sPos), alu64Imm('add', R0, 1), ldImm64(R1, BigInt(PROVENANCE_KERNEL)), alu64Reg('or', R0, R1), stx(8, R7, f.statusOffset, R0));
     b.mark(skip);
   }
+  if (walk) b.subprog(walk, rebaseFrame);
+}
+
+/** Stack slots of the exit program that the walk's callback shares (see emitWalkStep). */
+interface WalkSlots {
+  sD: number;
+  sVfs: number;
+  sTmp: number;
+  sWork: number;
+  sEnd: number;
+}
+
+/**
+ * The callback of the walk's bpf_loop: one step up from the dentry in sD, either to its parent (recording the
+ * component's name and length in the work area, saved in sWork) or across a mount to its mount point. The
+ * verifier checks this once per distinct state instead of 2 * KPATH_DEPTH unrolled copies (~24 ms of the exit
+ * program's load). It ends the loop with sEnd = WALK_DONE at the namespace's root, WALK_FAILED when a read
+ * fails or the path is too deep; the caller treats a loop that ran out (sEnd still 0) as failed too.
+ *
+ * Written against R10 like the caller's code: rebaseFrame turns every slot into the caller's (FRAME = R8).
+ */
+function emitWalkStep(b: ProgramBuilder, o: KernelPathOffsets, s: WalkSlots): void {
+  const { sD, sVfs, sTmp, sWork, sEnd } = s;
+  const fail = b.newLabel('kpw_fail'), done = b.newLabel('kpw_done'), next = b.newLabel('kpw_next'), notRoot = b.newLabel('kpw_dir');
+  const read = (dst: number) => b.emit(mov64Reg(R1, R10), alu64Imm('add', R1, dst), mov64Imm(R2, 8), call('probe_read_kernel'), jmpImm('jne', R0, 0, fail));
+  const addr = (from: number, off: number) => {
+    b.emit(ldx(8, R3, R10, from));
+    if (off) b.emit(alu64Imm('add', R3, off));
+  };
+  b.mark(KPATH_WALK);
+  // R1 = index, R2 = &sEnd in the caller's frame: recover that frame, then the work area saved in it.
+  b.emit(mov64Reg(FRAME, R2), alu64Imm('add', FRAME, -sEnd), ldx(8, R6, FRAME, sWork));
+  addr(sVfs, o.vfsmountRoot);
+  read(sTmp);
+  b.emit(ldx(8, R1, R10, sD), ldx(8, R2, R10, sTmp), jmpReg('jne', R1, R2, notRoot));
+  // The root of a mount: continue from its mount point in the parent mount; the namespace's root ends it.
+  addr(sVfs, o.mountParent - o.mountMnt);
+  read(sTmp);
+  b.emit(ldx(8, R1, R10, sTmp), ldx(8, R2, R10, sVfs), alu64Imm('sub', R2, o.mountMnt), jmpReg('jeq', R1, R2, done));
+  addr(sVfs, o.mountMountpoint - o.mountMnt);
+  read(sD);
+  b.emit(ldx(8, R1, R10, sTmp), alu64Imm('add', R1, o.mountMnt), stx(8, R10, sVfs, R1), ja(next));
+  b.mark(notRoot);
+  addr(sD, o.dentryParent);
+  read(sTmp);
+  b.emit(ldx(8, R1, R10, sTmp), ldx(8, R2, R10, sD), jmpReg('jeq', R1, R2, done));
+  // Component n (leaf first): its name pointer and length. n lives in the map value, so every iteration
+  // reaches here in the same verifier state and the loop converges at once (a stack counter would be precise
+  // and make one state per value).
+  b.emit(ldx(8, R1, R6, KPATH_N), jmpImm('jge', R1, KPATH_DEPTH, fail), alu64Imm('lsh', R1, 4), mov64Reg(R7, R6), alu64Reg('add', R7, R1),
+    st(8, R7, 8, 0), mov64Reg(R1, R7));
+  addr(sD, o.dentryName);
+  b.emit(mov64Imm(R2, 8), call('probe_read_kernel'), jmpImm('jne', R0, 0, fail), mov64Reg(R1, R7), alu64Imm('add', R1, 8));
+  addr(sD, o.dentryLen);
+  b.emit(mov64Imm(R2, 4), call('probe_read_kernel'), jmpImm('jne', R0, 0, fail),
+    ldx(8, R1, R6, KPATH_N), alu64Imm('add', R1, 1), stx(8, R6, KPATH_N, R1), ldx(8, R1, R10, sTmp), stx(8, R10, sD, R1));
+  b.mark(next);
+  b.emit(mov64Imm(R0, 0), exit());
+  b.mark(done);
+  b.emit(st(8, R10, sEnd, WALK_DONE), mov64Imm(R0, 1), exit());
+  b.mark(fail);
+  b.emit(st(8, R10, sEnd, WALK_FAILED), mov64Imm(R0, 1), exit());
 }

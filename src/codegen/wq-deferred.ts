@@ -44,7 +44,7 @@ import type { ResolvedProbe } from '../passes/probes.js';
 import { ProgramBuilder } from './builder.js';
 import { emitExitRereads } from './deferred.js';
 import { outputRecordAt } from './emit.js';
-import { emitKernelPaths, saveReturnValue } from './kernel-path.js';
+import { emitKernelPaths, KPATH_WALK, saveReturnValue } from './kernel-path.js';
 import { type DeferredRecord, PROVENANCE_DEFERRED } from './resources.js';
 
 /** Slots per record kind: deferred reads in flight at once (a power of two). */
@@ -94,7 +94,10 @@ export function wqDeferredPrograms(deferred: readonly DeferredRecord[], bb: BtfB
     const name = `x${i}_exit`;
     const main = bb.addFunction(name, int, [{ name: 'ctx', typeId: voidPtr }], BTF_FUNC_GLOBAL).funcId;
     const cb = bb.addFunction(`${name}_cb`, int, [{ name: 'map', typeId: voidPtr }, { name: 'key', typeId: bb.addPtr(int) }, { name: 'value', typeId: voidPtr }]).funcId;
-    programs.push({ name, kind: 'tp_btf', attachTo: 'sys_exit', code: link(exitItems(d, name), name), funcTypeIds: [main, cb] });
+    const code = link(exitItems(d, name), name);
+    // A third function is the kernel-path walk's bpf_loop callback (kernel-path.ts), placed after the wq callback.
+    const walk = code.funcs.length > 2 ? [bb.addFunction(KPATH_WALK, bb.addInt('long', 8, 'signed'), [{ name: 'index', typeId: u64 }, { name: 'ctx', typeId: voidPtr }]).funcId] : [];
+    programs.push({ name, kind: 'tp_btf', attachTo: 'sys_exit', code, funcTypeIds: [main, cb, ...walk] });
   });
   return { maps, programs };
 }
@@ -225,5 +228,6 @@ function exitItems(d: DeferredRecord, name: string): Item[] {
   bump(b, R8, WQ_CTL.done);
   b.mark(`${finish}_out`);
   b.emit(mov64Imm(R0, 0), exit());
+  b.finish(); // the kernel-path walk's callback, after the wq callback
   return b.items;
 }
