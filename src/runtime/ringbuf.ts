@@ -38,8 +38,6 @@ export class RingBufferReader implements Disposable {
   /** In the epoll set so an abort ends a pending wait at once rather than after its poll period. */
   readonly #wakeup: EventFd;
   #closed = false;
-  /** The epoll_wait now on koffi's worker thread, if any: close() must not free its fds under it. */
-  #waiting: Promise<number> | null = null;
   /** Records delivered so far. */
   records = 0;
 
@@ -100,15 +98,12 @@ export class RingBufferReader implements Disposable {
   async wait(timeoutMs: number): Promise<boolean> {
     if (this.#closed) return false;
     try {
-      this.#waiting = this.#epoll.wait(timeoutMs);
-      return (await this.#waiting) > 0;
+      return (await this.#epoll.wait(timeoutMs)) > 0;
     } catch (e) {
       // close() while the wait was queued on the worker thread: epoll_wait then fails with EBADF. The reader
       // is done, so run() ends quietly instead of rejecting.
       if (this.#closed) return false;
       throw e;
-    } finally {
-      this.#waiting = null;
     }
   }
 
@@ -136,15 +131,12 @@ export class RingBufferReader implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // A wait in progress returns once the eventfd is readable, but only while it is still open: closing it
-    // now would drop it from the epoll set before the worker saw it, and the wait would sit out its timeout.
+    // Best effort for a wait in progress: it ends at once only if the worker sees the eventfd before the close
+    // below drops it from the epoll set, else at its timeout. The fds are released now either way (the worker
+    // holds the epoll file itself, not its number), so callers can check for leaks as soon as close() returns.
     this.#wakeup.signal();
-    const release = () => {
-      this.#epoll.close();
-      this.#wakeup.close();
-    };
-    if (this.#waiting) void this.#waiting.then(release, release);
-    else release();
+    this.#epoll.close();
+    this.#wakeup.close();
     this.#producer.close();
     this.#consumer.close();
   }
