@@ -18,10 +18,12 @@ export const GLOBALS_ENTRIES = 3, GLOBAL_START_TIME = 0, GLOBAL_CPID = 1, GLOBAL
 
 /**
  * Size of the events ring buffer (bytes). The ring's pages are mapped into siesta twice (see runtime/ringbuf.ts)
- * and all count in its RSS from the mmap on: 2 MiB costs 4 MiB of RSS where 4 MiB cost 8, and still delivered
- * 1.6M printf events at 600k/s with none lost (the consumer drains at a quarter full, see the wakeup below).
+ * and all count in its RSS from the mmap on, so each MiB here costs two of RSS. A printf+str record is ~1.1 KiB
+ * (the string slot is max_strlen), so 4 MiB buffers ~3,800 records: in the bench's zero-loss ladder (consumer
+ * pinned away from the workload) 4 MiB delivered 864k events/s with none lost where 2 MiB lost events from
+ * 200k/s on (npm run bench, 2026-12-04), for 4 MiB more RSS. The consumer is woken at a quarter full (below).
  */
-export const EVENTS_RING_SIZE = 1 << 21;
+export const EVENTS_RING_SIZE = 1 << 22;
 
 /** reg = R9 + off: a pointer into this CPU's scratch buffer. */
 export function scratchPtr(b: ProgramBuilder, reg: Reg, off: number): void {
