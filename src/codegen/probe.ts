@@ -26,7 +26,7 @@ import { mapAssign, mapRead, mapUpdateOp } from './maps.js';
 import type { ResourceCollector } from './collect.js';
 import { claimScratch, releaseScratch } from './scratch-slots.js';
 import { assignWithStatus } from './user-reads.js';
-import { enterPrivateScratch, leavePrivateScratch, privateScratchKey, sleepingUserRead } from './sleepable.js';
+import { enterPrivateScratch, leavePrivateScratch, privateScratchKey, sleepingReadCall } from './sleepable.js';
 
 /** Where a record or pointed-to value lives. */
 export type Place =
@@ -698,10 +698,6 @@ export class ProbeCodegen {
   readMemory(o: { dstStack?: number; dstScratch?: number; size: number; ptrSlot: number; off: number; space: 'kernel' | 'user'; str: boolean; statusOff?: number }): void {
     const b = this.b;
     if (o.space === 'user') this.userReads++;
-    if (o.space === 'user' && this.options.sleepable) {
-      sleepingUserRead(this, o);
-      return;
-    }
     if (o.space === 'user' && o.dstScratch !== undefined && this.options.userRead) {
       this.options.userRead(this, { dst: o.dstScratch, size: o.size, ptrSlot: o.ptrSlot, off: o.off, str: o.str, ...(o.statusOff !== undefined ? { statusOff: o.statusOff } : {}) });
       return;
@@ -713,8 +709,8 @@ export class ProbeCodegen {
     if (o.off) b.emit(alu64Imm('add', R3, o.off));
     // A user read in an output record keeps its pointer next to its status, for a re-read at syscall exit.
     if (o.statusOff !== undefined) b.emit(stx(8, SCRATCH, o.statusOff + 8, R3));
-    const helper = o.space === 'user' ? (o.str ? 'probe_read_user_str' : 'probe_read_user') : (o.str ? 'probe_read_kernel_str' : 'probe_read_kernel');
-    b.emit(call(helper));
+    if (o.space === 'user' && this.options.sleepable) b.emit(...sleepingReadCall(o.str));
+    else b.emit(call(o.space === 'user' ? (o.str ? 'probe_read_user_str' : 'probe_read_user') : (o.str ? 'probe_read_kernel_str' : 'probe_read_kernel')));
     if (o.statusOff !== undefined) b.emit(stx(8, SCRATCH, o.statusOff, R0));
   }
 

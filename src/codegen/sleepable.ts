@@ -17,9 +17,9 @@
  * buffer is no more theirs than a sleepable uprobe's. A task is inside at most one of them (a page fault taken
  * by one does not enter another syscall), so the key is never shared there either.
  */
-import { alu64Imm, call, callKfunc, ja, jmpImm, ldMapFd, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, stx } from '../asm/index.js';
+import { call, callKfunc, ja, jmpImm, ldMapFd, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, stx, type Insn } from '../asm/index.js';
 import { SCRATCH } from './builder.js';
-import { countDrop, reload, scratchPtr, stackPtr } from './emit.js';
+import { countDrop, stackPtr } from './emit.js';
 import type { ProbeCodegen } from './probe.js';
 
 /** The hash map holding the scratch buffers of sleepable programs, keyed by pid_tgid. */
@@ -66,18 +66,10 @@ export function privateScratchKey(g: ProbeCodegen): number {
 }
 
 /**
- * Reads `size` bytes of user memory at the pointer in `ptrSlot` + `off` with a helper that may fault the page
- * in, into a stack slot or scratch; `statusOff` receives the result and the address as the non-sleeping read's.
+ * The call of a user-memory read that may fault the page in, with R1 = destination, R2 = size, R3 = user address
+ * already set (the same arguments and result as the non-sleeping probe_read_user(_str) it replaces; the string
+ * kfunc takes flags in R4).
  */
-export function sleepingUserRead(g: ProbeCodegen, o: { dstStack?: number; dstScratch?: number; size: number; ptrSlot: number; off: number; str: boolean; statusOff?: number }): void {
-  const b = g.b;
-  if (o.dstStack !== undefined) stackPtr(b, R1, o.dstStack);
-  else scratchPtr(b, R1, o.dstScratch!);
-  b.emit(mov64Imm(R2, o.size));
-  reload(b, o.ptrSlot, R3);
-  if (o.off) b.emit(alu64Imm('add', R3, o.off));
-  if (o.statusOff !== undefined) b.emit(stx(8, SCRATCH, o.statusOff + 8, R3));
-  if (o.str) b.emit(mov64Imm(R4, 0), callKfunc('bpf_copy_from_user_str'));
-  else b.emit(call('copy_from_user'));
-  if (o.statusOff !== undefined) b.emit(stx(8, SCRATCH, o.statusOff, R0));
+export function sleepingReadCall(str: boolean): Insn[] {
+  return str ? [mov64Imm(R4, 0), callKfunc('bpf_copy_from_user_str')] : [call('copy_from_user')];
 }
