@@ -6,7 +6,7 @@
  * chosen by the consumer (`into`), so that str() reads straight into a printf record or a map key.
  */
 import {
-  alu64Imm, alu64Reg, call, exit, ja, mayGoto, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov32Reg, mov64Imm, mov64Reg, neg64, R0, R1, R2,
+  alu64Imm, alu64Reg, call, exit, ja, mayGoto, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov64Imm, mov64Reg, neg64, R0, R1, R2,
   R3, R10, type Reg, st, stx,
 } from '../asm/index.js';
 import type { Expr, Probe, Stmt } from '../lang/index.js';
@@ -16,9 +16,9 @@ import type { ProbeTypes, TypedProgram } from '../passes/typecheck.js';
 import { isScalar, type RecordField, sameType, sizeOf, type Type, typeName } from '../types/types.js';
 import { CodegenError, CTX, ProgramBuilder, SCRATCH } from './builder.js';
 import { genCall } from './calls.js';
-import { genGlobal, genStack } from './stacks.js';
-import { PT_REGS_ARGS, PT_REGS_CS, PT_REGS_RC } from './context.js';
-import { copyScratch, extend, GLOBAL_CPID, GLOBAL_EXITING, GLOBALS_MAP, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
+import { genGlobal } from './stacks.js';
+import { copyScratch, extend, GLOBAL_EXITING, reload, SCRATCH_MAP, scratchPtr, spill, stackPtr, zeroScratch } from './emit.js';
+import { genBuiltin } from './builtins.js';
 import { genForMap } from './for-map.js';
 import { genForRange } from './for-range.js';
 import { hideLoopCounters } from './while-loop.js';
@@ -352,7 +352,7 @@ export class ProbeCodegen {
         this.constant(this.options.params.length);
         return;
       case 'Builtin':
-        this.builtin(e.name);
+        genBuiltin(this, e.name);
         return;
       case 'Variable': {
         const v = this.vars.get(e.name);
@@ -509,96 +509,6 @@ export class ProbeCodegen {
     b.mark(same);
     b.emit(mov64Imm(R0, negate ? 0 : 1));
     b.mark(end);
-  }
-
-  /** Builtin variables (bpftrace's meanings) into R0. */
-  builtin(name: string): void {
-    const b = this.b;
-    const p = this.pt.probe;
-    switch (name) {
-      case 'pid':
-        b.emit(call('get_current_pid_tgid'), alu64Imm('rsh', R0, 32));
-        return;
-      case 'tid':
-        b.emit(call('get_current_pid_tgid'), mov32Reg(R0, R0));
-        return;
-      case 'uid':
-        b.emit(call('get_current_uid_gid'), mov32Reg(R0, R0));
-        return;
-      case 'gid':
-        b.emit(call('get_current_uid_gid'), alu64Imm('rsh', R0, 32));
-        return;
-      case 'nsecs':
-        b.emit(call('ktime_get_ns'));
-        return;
-      case 'elapsed': {
-        const key = b.allocStack(8);
-        const none = b.newLabel('noglob');
-        b.emit(call('ktime_get_ns'));
-        const now = spill(b);
-        b.emit(st(4, R10, key, 0), ldMapFd(R1, GLOBALS_MAP), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_lookup_elem'),
-          mov64Reg(R1, R0), mov64Imm(R0, 0), jmpImm('jeq', R1, 0, none), ldx(8, R1, R1, 0));
-        reload(b, now, R0);
-        b.emit(alu64Reg('sub', R0, R1));
-        b.mark(none);
-        return;
-      }
-      case 'cpu':
-        b.emit(call('get_smp_processor_id'));
-        return;
-      case 'numaid':
-        b.emit(call('get_numa_node_id'));
-        return;
-      case 'ncpus':
-        this.constant(this.options.ncpus);
-        return;
-      case 'rand':
-        b.emit(call('get_prandom_u32'));
-        return;
-      case 'jiffies':
-        b.emit(call('jiffies64'));
-        return;
-      case 'cgroup':
-        b.emit(call('get_current_cgroup_id'));
-        return;
-      case 'curtask':
-        b.emit(call('get_current_task'));
-        return;
-      case 'ctx':
-        b.emit(mov64Reg(R0, CTX));
-        return;
-      case 'retval':
-        b.emit(ldx(8, R0, CTX, PT_REGS_RC));
-        return;
-      case 'kstack':
-      case 'ustack':
-        genStack(this, { kind: 'stack', user: name === 'ustack' });
-        return;
-      case 'cpid':
-        genGlobal(this, GLOBAL_CPID);
-        return;
-      case 'usermode':
-        // begin/end run for the tracer in user space and uprobes fire in user mode (bpftrace prints 1 for both);
-        // a perf event's context starts with the interrupted pt_regs, whose cs low bits are the privilege level.
-        if (p.kind === 'interval' || p.kind === 'profile' || p.kind === 'software') {
-          b.emit(ldx(8, R0, CTX, PT_REGS_CS), alu64Imm('and', R0, 3), alu64Imm('rsh', R0, 1));
-        } else b.emit(mov64Imm(R0, 1));
-        return;
-      default: {
-        const m = /^(s?)arg(\d)$/.exec(name);
-        if (m) {
-          const i = Number(m[2]);
-          if (p.kind === 'rawtracepoint') b.emit(ldx(8, R0, CTX, i * 8));
-          else {
-            const off = PT_REGS_ARGS[i];
-            if (off === undefined) throw new CodegenError(`${name}: only arg0-arg5 are passed in registers on x86-64`);
-            b.emit(ldx(8, R0, CTX, off));
-          }
-          return;
-        }
-        throw new CodegenError(`builtin ${name} is not a scalar here`);
-      }
-    }
   }
 
   // ---------------------------------------------------------------- places and memory
