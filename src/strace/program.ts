@@ -250,16 +250,7 @@ function enterFull(bufSize: number, recSize: number, chunk: number, all?: number
   // Input buffer: length from an argument or fixed, clamped to the buffer.
   code.push(
     ...argPtr(R7, 24, 2, 'in_done', R9),
-    ldx(1, R1, R8, 3),
-    jmpImm('jgt', R1, 5, 'in_fixed'),
-    alu64Imm('lsh', R1, 3), mov64Reg(R2, R7), alu64Reg('add', R2, R1), ldx(8, R2, R2, 24),
-    ja('in_clamp'),
-    label('in_fixed'),
-    ldx(2, R2, R8, 4),
-    label('in_clamp'),
-    jmpImm('jle', R2, bufSize, 'in_read'),
-    mov64Imm(R2, bufSize),
-    label('in_read'),
+    ...regionLength('in', { info: R8, lenAt: 3, fixedAt: 4, args: R7, argsOff: 24, dst: R2, max: bufSize }),
     stx(4, R7, 80, R2),
     mov64Reg(R8, R2),
     ...atCursor(RECORD_HEADER + 2 * STR_SIZE, 'in_done'), mov64Reg(R2, R8), mov64Reg(R3, R9),
@@ -278,6 +269,26 @@ function enterFull(bufSize: number, recSize: number, chunk: number, all?: number
     ...output(recSize),
   );
   return code;
+}
+
+/**
+ * `dst` = the length of a captured region, at most `max`: the syscall argument whose index is the u8 at
+ * info+`lenAt` (the args array at args+`argsOff`) when that index is 0..5, else the u16 at info+`fixedAt`.
+ * Labels start with `p`. Clobbers R1 and R2.
+ */
+function regionLength(p: string, o: { info: Reg; lenAt: number; fixedAt: number; args: Reg; argsOff: number; dst: Reg; max: number }): Item[] {
+  return [
+    ldx(1, R1, o.info, o.lenAt),
+    jmpImm('jgt', R1, 5, `${p}_fixed`),
+    alu64Imm('lsh', R1, 3), mov64Reg(R2, o.args), alu64Reg('add', R2, R1), ldx(8, o.dst, R2, o.argsOff),
+    ja(`${p}_clamp`),
+    label(`${p}_fixed`),
+    ldx(2, o.dst, o.info, o.fixedAt),
+    label(`${p}_clamp`),
+    jmpImm('jle', o.dst, o.max, `${p}_len`),
+    mov64Imm(o.dst, o.max),
+    label(`${p}_len`),
+  ];
 }
 
 function dropCounter(): Item[] {
@@ -359,16 +370,7 @@ function exitFull(bufSize: number, recSize: number, chunk: number, all?: number)
     ja('buf_read'),
     label('retry_in'),
     ldx(4, R1, R8, 4), jmpImm('jset', R1, 4, 'rin'), ja('b_done'), label('rin'),
-    ldx(1, R1, R6, 3),
-    jmpImm('jgt', R1, 5, 'rin_fixed'),
-    alu64Imm('lsh', R1, 3), mov64Reg(R2, R8), alu64Reg('add', R2, R1), ldx(8, R2, R2, 8),
-    ja('rin_clamp'),
-    label('rin_fixed'),
-    ldx(2, R2, R6, 4),
-    label('rin_clamp'),
-    jmpImm('jle', R2, bufSize, 'rin_ptr'),
-    mov64Imm(R2, bufSize),
-    label('rin_ptr'),
+    ...regionLength('rin', { info: R6, lenAt: 3, fixedAt: 4, args: R8, argsOff: 8, dst: R2, max: bufSize }),
     mov64Reg(R9, R2),
     ...argIndex(R6, 2, 'b_done'),
     mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
@@ -455,16 +457,7 @@ function secondEntry(bufSize: number, secondSize: number, chunk: number): Item[]
     jmpImm('jeq', R1, GATHER, 'c_in_gather'),
     jmpImm('jne', R1, REGION, 'c_in_done'),
     ...argPtr(R7, 24, 10, 'c_in_done', R9),
-    ldx(1, R1, R8, 11),
-    jmpImm('jgt', R1, 5, 'c_in_fixed'),
-    alu64Imm('lsh', R1, 3), mov64Reg(R2, R7), alu64Reg('add', R2, R1), ldx(8, R2, R2, 24),
-    ja('c_in_clamp'),
-    label('c_in_fixed'),
-    ldx(2, R2, R8, 12),
-    label('c_in_clamp'),
-    jmpImm('jle', R2, secondSize, 'c_in_read'),
-    mov64Imm(R2, secondSize),
-    label('c_in_read'),
+    ...regionLength('c_in', { info: R8, lenAt: 11, fixedAt: 12, args: R7, argsOff: 24, dst: R2, max: secondSize }),
     jmpImm('jeq', R2, 0, 'c_in_done'),
     mov64Reg(R8, R2),
     ...atCursor(base, 'c_in_done'), mov64Reg(R2, R8), mov64Reg(R3, R9),
@@ -555,14 +548,7 @@ function secondExit(bufSize: number, secondSize: number, chunk: number): Item[] 
     label('c_retry_in'),
     ldx(1, R1, R6, 7), jmpImm('jeq', R1, 0, 'c_done'),
     ldx(4, R1, R8, 4), jmpImm('jset', R1, 4, 'c_rin'), ja('c_done'), label('c_rin'),
-    ldx(1, R1, R6, 3),
-    jmpImm('jgt', R1, 5, 'c_rin_fixed'),
-    alu64Imm('lsh', R1, 3), mov64Reg(R2, R8), alu64Reg('add', R2, R1), ldx(8, R9, R2, 8),
-    ja('c_rin_clamp'),
-    label('c_rin_fixed'),
-    ldx(2, R9, R6, 4),
-    label('c_rin_clamp'),
-    ...clamp('c_rin_ok'),
+    ...regionLength('c_rin', { info: R6, lenAt: 3, fixedAt: 4, args: R8, argsOff: 8, dst: R9, max: secondSize }),
     ...argIndex(R6, 2, 'c_done'),
     mov64Reg(R3, R8), alu64Reg('add', R3, R1), ldx(8, R3, R3, 8),
     ...flag(16),
