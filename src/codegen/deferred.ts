@@ -23,12 +23,7 @@ export function exitProgram(d: DeferredRecord, index: number): ProgramSpec {
   const b = new ProgramBuilder(name);
   const done = b.newLabel('done');
   // trace_event_raw_sys_exit: the return value is the long at offset 16.
-  const ret = d.kernelPath ? saveReturnValue(b, 16) : null;
-  const key = b.allocStack(8);
-  b.emit(call('get_current_pid_tgid'), stx(8, R10, key, R0), ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key),
-    call('map_lookup_elem'), jmpImm('jeq', R0, 0, done), mov64Reg(R7, R0));
-  emitExitRereads(b, d);
-  if (ret !== null) emitKernelPaths(b, d, ret);
+  const key = completePending(b, d, 16, done);
   // Send the completed record (batched wake-ups, as every record), then forget it.
   outputRecordAt(b, (reg) => b.emit(mov64Reg(reg, R7)), d.size);
   b.emit(ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_delete_elem'));
@@ -38,8 +33,23 @@ export function exitProgram(d: DeferredRecord, index: number): ProgramSpec {
   return { name, kind: 'tracepoint', code: link(b.items, name) };
 }
 
+/**
+ * The start of every exit program: looks up this thread's pending record (jumping to `miss` when there is none),
+ * leaves it in R7, re-reads what failed at entry and, for fd-returning calls, fills still-lost paths from the
+ * returned fd (the return value is the u64 at ctx+`retOff`). Returns the stack slot holding the map key.
+ */
+export function completePending(b: ProgramBuilder, d: DeferredRecord, retOff: number, miss: string): number {
+  const ret = d.kernelPath ? saveReturnValue(b, retOff) : null;
+  const key = b.allocStack(8);
+  b.emit(call('get_current_pid_tgid'), stx(8, R10, key, R0), ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key),
+    call('map_lookup_elem'), jmpImm('jeq', R0, 0, miss), mov64Reg(R7, R0));
+  emitExitRereads(b, d);
+  if (ret !== null) emitKernelPaths(b, d, ret);
+  return key;
+}
+
 /** Retries each user read of the pending record at R7 that failed at entry, marking it `exit` or leaving it lost. */
-export function emitExitRereads(b: ProgramBuilder, d: DeferredRecord): void {
+function emitExitRereads(b: ProgramBuilder, d: DeferredRecord): void {
   for (const f of d.fixups) {
     const next = b.newLabel('fix');
     const ok = b.newLabel('fixok');

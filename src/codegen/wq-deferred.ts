@@ -42,9 +42,9 @@ import { BTF_FUNC_GLOBAL, type BtfBuilder } from '../btf/index.js';
 import type { MapSpec, ProgramSpec } from '../loader/index.js';
 import type { ResolvedProbe } from '../passes/probes.js';
 import { ProgramBuilder } from './builder.js';
-import { emitExitRereads } from './deferred.js';
+import { completePending } from './deferred.js';
 import { outputRecordAt } from './emit.js';
-import { emitKernelPaths, KPATH_WALK, saveReturnValue } from './kernel-path.js';
+import { KPATH_WALK } from './kernel-path.js';
 import { type DeferredRecord, PROVENANCE_DEFERRED } from './resources.js';
 
 /** Slots per record kind: deferred reads in flight at once (a power of two). */
@@ -144,12 +144,7 @@ function exitItems(d: DeferredRecord, name: string): Item[] {
   const defer = b.newLabel('defer'), claimed = b.newLabel('claimed'), arm = b.newLabel('arm');
   const release = b.newLabel('release'), started = b.newLabel('started'), cb = `${name}_cb`;
   // tp_btf sys_exit(struct pt_regs *regs, long ret): the return value is the second u64 of the context.
-  const ret = d.kernelPath ? saveReturnValue(b, 8) : null;
-  const key = b.allocStack(8);
-  b.emit(call('get_current_pid_tgid'), stx(8, R10, key, R0), ldMapFd(R1, d.pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key),
-    call('map_lookup_elem'), jmpImm('jeq', R0, 0, miss), mov64Reg(R7, R0));
-  emitExitRereads(b, d);
-  if (ret !== null) emitKernelPaths(b, d, ret);
+  const key = completePending(b, d, 8, miss);
   for (const f of d.fixups) b.emit(ldx(8, R1, R7, f.statusOffset), jmpImm('jslt', R1, 0, defer));
   b.mark(send);
   outputRecordAt(b, (reg) => b.emit(mov64Reg(reg, R7)), d.size);
