@@ -37,3 +37,15 @@ export async function assertNoLeaks(base: { prog: number; map: number; link: num
   for (let i = 0; i < 40 && left().length; i++) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(left(), [], 'kernel objects left behind');
 }
+
+/** Wraps a test body: afterwards (passed or not) no fd and no kernel object it created may be left. */
+export function leakChecked(body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
+  return async (t) => {
+    const base = objectBaseline();
+    try {
+      await body(t);
+    } finally {
+      await assertNoLeaks(base);
+    }
+  };
+}

@@ -4,23 +4,11 @@ import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { type MapData, ScriptError, trace, type TraceEvent } from '../../src/index.js';
-import { assertNoLeaks, kernelUnavailable, objectBaseline } from '../helpers/kernel.js';
+import { kernelUnavailable, leakChecked } from '../helpers/kernel.js';
 
 const skip = kernelUnavailable() ?? false;
-
-/** Runs `body`, then checks that no fd and no kernel object it created is left (whether it passed or not). */
-function leakChecked(body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
-  return async (t) => {
-    const base = objectBaseline();
-    try {
-      await body(t);
-    } finally {
-      await assertNoLeaks(base);
-    }
-  };
-}
 
 /** Every event until the trace ends by itself. */
 async function collect(events: AsyncIterable<TraceEvent>): Promise<TraceEvent[]> {

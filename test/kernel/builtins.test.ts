@@ -4,22 +4,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { trace, type TraceEvent } from '../../src/index.js';
-import { assertNoLeaks, kernelUnavailable, objectBaseline } from '../helpers/kernel.js';
+import { kernelUnavailable, leakChecked } from '../helpers/kernel.js';
 
 const skip = kernelUnavailable() ?? false;
-
-function leakChecked(body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
-  return async (t) => {
-    const base = objectBaseline();
-    try {
-      await body(t);
-    } finally {
-      await assertNoLeaks(base);
-    }
-  };
-}
 
 async function printfs(events: AsyncIterable<TraceEvent>): Promise<string[]> {
   const out: string[] = [];
