@@ -2,18 +2,19 @@
  * Running a script from the command line: compile, report diagnostics, start the session, print its events
  * with the text or JSON printer, and at the end print the maps as bpftrace does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { type CompiledScript, compile, statementAt } from '../codegen/index.js';
 import { VerifierError } from '../loader/index.js';
 import { hostKernelInfo } from '../kernel/host-info.js';
 import { createJsonPrinter, createTextPrinter, type Printer, strftime } from '../output/index.js';
 import { installCleanup, releaseAll, setShowStacks } from '../runtime/cleanup.js';
+import { splitCommand, startGatedCommand } from '../runtime/command.js';
 import { type ExactChild, startExact, trappedSyscalls } from '../capture/exact.js';
 import { unrecoverableReadsNotice } from '../capture/read-notice.js';
 import { deferredReadSupport } from '../runtime/deferred-reads.js';
 import { Session } from '../runtime/session.js';
-import { blockingStdio, errnoMessage, errnoName } from '../sys/index.js';
+import { errnoMessage, errnoName } from '../sys/index.js';
 import { CliError, privilegeProblem } from './errors.js';
 
 /** Options of a script run (bpftrace's flags). */
@@ -42,14 +43,6 @@ export interface RunOptions {
   recovery?: boolean;
   /** Named program parameters (`--name=value`), read by getopt(). */
   named?: ReadonlyMap<string, string>;
-}
-
-/** Splits a -c command line into words (quotes group words; no other shell syntax). */
-export function splitCommand(cmd: string): string[] {
-  const words: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const m of cmd.matchAll(re)) words.push(m[1] ?? m[2] ?? m[3]!);
-  return words;
 }
 
 /** Runs a script; resolves to the exit code. */
@@ -102,11 +95,7 @@ export async function runScript(o: RunOptions): Promise<number> {
   if (o.command && !exact) {
     const words = splitCommand(o.command);
     if (words.length === 0) throw new CliError('-c needs a command');
-    // The child waits on fd 3 until the probes are attached, then becomes the command (same pid).
-    blockingStdio();
-    child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec "$0" "$@"', ...words], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
-    const gate = child.stdio[3] as NodeJS.WritableStream;
-    release = () => gate.end('\n');
+    ({ child, release } = startGatedCommand(words));
   }
 
   let stopRequested: (() => void) | null = null;

@@ -11,13 +11,14 @@
  * option); a script that does not compile rejects with a ScriptError carrying structured diagnostics. Kernel
  * and host failures keep their own types (VerifierError, LoadError, SysError, ...).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { compile } from '../codegen/index.js';
 import { hostKernelInfo } from '../kernel/host-info.js';
 import { type Diagnostic, renderDiagnostics, STDIN_FILE_NAME } from '../lang/index.js';
 import type { MapData, Value } from '../output/index.js';
 import type { ReadProvenance } from './decode.js';
 import { deferredReadSupport } from './deferred-reads.js';
+import { splitCommand, startGatedCommand } from './command.js';
 import { type ReadCounts, Session, type SessionEvent } from './session.js';
 
 /** Options of {@link trace}. Absent and `undefined` mean the same; any other key is rejected. */
@@ -210,7 +211,7 @@ export async function trace(source: string, options?: TraceOptions): Promise<Tra
   // Reads the syscall-exit re-read cannot recover are deferred to a bpf_wq where the kernel can (as the CLI).
   const result = compile(source, hostKernelInfo(), { ...copts, deferredReads: () => deferredReadSupport().ok });
   if (!result.ok) throw new ScriptError(result.diagnostics.all);
-  const command = o.command ? startGatedCommand(typeof o.command === 'string' ? splitWords(o.command) : o.command) : null;
+  const command = o.command ? startGatedCommand(typeof o.command === 'string' ? splitCommand(o.command) : o.command) : null;
   let session: Session;
   try {
     const pid = o.pid ?? command?.child.pid;
@@ -229,23 +230,6 @@ export async function trace(source: string, options?: TraceOptions): Promise<Tra
   if (command) await session.deferredReadsReady;
   command?.release();
   return t;
-}
-
-/** Splits a command line into words as the CLI's `-c` does: quotes group words; no other shell syntax. */
-function splitWords(cmd: string): string[] {
-  return [...cmd.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
-}
-
-/**
- * Starts `argv` held at a gate: a shell waits for a line on fd 3, then execs the command (same pid), so the
- * pid is known before the probes attach and no event of the command's start is missed.
- */
-function startGatedCommand(argv: readonly string[]): { child: ChildProcess; release: () => void } {
-  const child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec "$0" "$@"', ...argv], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
-  const gate = child.stdio[3] as NodeJS.WritableStream;
-  // A command that exits before reading the gate closes the pipe: not an error of the trace.
-  (gate as unknown as { on(e: 'error', f: () => void): void }).on('error', () => {});
-  return { child, release: () => gate.end('\n') };
 }
 
 const OPTION_NAMES: readonly string[] = ['command', 'file', 'helperErrors', 'marks', 'named', 'params', 'pid', 'reads', 'signal'];
@@ -331,7 +315,7 @@ function validateTraceOptions(source: unknown, options: unknown): TraceOptions {
 /** options.command: a non-empty string or array of strings, without NUL bytes (they cannot reach execve). */
 function validateCommand(c: unknown, withPid: boolean): string | readonly string[] {
   if (typeof c !== 'string' && !Array.isArray(c)) throw new TypeError(`trace(): options.command must be a string or an array of strings, got ${describe(c)}`);
-  const words: unknown[] = typeof c === 'string' ? splitWords(c) : c;
+  const words: unknown[] = typeof c === 'string' ? splitCommand(c) : c;
   words.forEach((w, i) => {
     if (typeof w !== 'string') throw new TypeError(`trace(): options.command[${i}] must be a string, got ${describe(w)}`);
     if (w.includes('\0')) throw new RangeError(`trace(): options.command${typeof c === 'string' ? '' : `[${i}]`} must not contain a NUL byte`);
