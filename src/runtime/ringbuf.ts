@@ -5,8 +5,10 @@
  *
  *   mmap offset 0          one page, read-write: consumer_pos (u64 at byte 0), advanced by us
  *   mmap offset page       one page, read-only:  producer_pos (u64 at byte 0), advanced by the kernel
- *   mmap offset 2*page     data, read-only, size = max_entries, mapped TWICE back to back so that a record
- *                          that wraps around the end is still contiguous in our view
+ *   mmap offset 2*page     data, read-only, size = max_entries; the kernel maps it twice back to back so a
+ *                          record that wraps around the end stays contiguous, but those pages are all resident
+ *                          (the ring's size counts twice in RSS), so we map it once and copy the rare
+ *                          wrapping record into a scratch buffer
  *
  * Each record starts with an 8-byte header:
  *
@@ -34,6 +36,9 @@ export class RingBufferReader implements Disposable {
   readonly #prod: Uint32Array;
   readonly #data: DataView;
   readonly #mask: number;
+  readonly #size: number;
+  /** Holds a record that wraps around the end of the data area, grown on demand. */
+  #wrapped = new DataView(new ArrayBuffer(0));
   readonly #epoll: Epoll;
   /** In the epoll set so an abort ends a pending wait at once rather than after its poll period. */
   readonly #wakeup: EventFd;
@@ -45,16 +50,17 @@ export class RingBufferReader implements Disposable {
     if (map.spec.kind !== 'ringbuf') throw new Error(`map ${map.name} is not a ring buffer`);
     const size = map.spec.maxEntries;
     this.#mask = size - 1;
+    this.#size = size;
     this.#consumer = mmapFd(map.fd.raw, PAGE_SIZE, uapi.PROT_READ | uapi.PROT_WRITE, uapi.MAP_SHARED, 0, `ringbuf ${map.name} consumer`);
     try {
-      this.#producer = mmapFd(map.fd.raw, PAGE_SIZE + 2 * size, uapi.PROT_READ, uapi.MAP_SHARED, PAGE_SIZE, `ringbuf ${map.name} data`);
+      this.#producer = mmapFd(map.fd.raw, PAGE_SIZE + size, uapi.PROT_READ, uapi.MAP_SHARED, PAGE_SIZE, `ringbuf ${map.name} data`);
     } catch (e) {
       this.#consumer.close();
       throw e;
     }
     this.#cons = new Uint32Array(this.#consumer.buffer, 0, 2);
     this.#prod = new Uint32Array(this.#producer.buffer, 0, 2);
-    this.#data = new DataView(this.#producer.buffer, PAGE_SIZE, 2 * size);
+    this.#data = new DataView(this.#producer.buffer, PAGE_SIZE, size);
     this.#epoll = new Epoll();
     this.#wakeup = new EventFd();
     this.#epoll.add(map.fd.raw);
@@ -83,7 +89,10 @@ export class RingBufferReader implements Disposable {
       if (hdr & uapi.BPF_RINGBUF_BUSY_BIT) break;
       const len = hdr & 0x3fffffff;
       if (!(hdr & uapi.BPF_RINGBUF_DISCARD_BIT)) {
-        onRecord(data, at + uapi.BPF_RINGBUF_HDR_SZ, len);
+        // Headers are 8-byte aligned and the size a power of two, so only a payload can wrap.
+        const start = at + uapi.BPF_RINGBUF_HDR_SZ;
+        if (start + len <= this.#size) onRecord(data, start, len);
+        else onRecord(this.#unwrap(start, len), 0, len);
         n++;
       }
       cons += (len + uapi.BPF_RINGBUF_HDR_SZ + 7) & ~7;
@@ -92,6 +101,17 @@ export class RingBufferReader implements Disposable {
     }
     this.records += n;
     return n;
+  }
+
+  /** Copies a payload that runs past the end of the data area (and on from its start) into one view. */
+  #unwrap(start: number, len: number): DataView {
+    if (this.#wrapped.byteLength < len) this.#wrapped = new DataView(new ArrayBuffer(Math.max(len, 2 * this.#wrapped.byteLength)));
+    const data = new Uint8Array(this.#data.buffer, this.#data.byteOffset, this.#size);
+    const out = new Uint8Array(this.#wrapped.buffer);
+    const head = Math.max(0, this.#size - start);
+    out.set(data.subarray(start % this.#size, start % this.#size + head), 0);
+    out.set(data.subarray(0, len - head), head);
+    return this.#wrapped;
   }
 
   /** Waits for a wakeup or `timeoutMs`, off the event loop; resolves true when woken with data. */
