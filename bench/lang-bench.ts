@@ -25,13 +25,13 @@ import { Tracer, type TracerExit } from './tracer.js';
 import { MISSING_PATH, type Workload, WORKLOAD_COMM } from './workload.js';
 
 /** siesta's command, from dist/bench/ or bench/ alike. */
-const SIESTA_BIN = fileURLToPath(new URL('../../bin/siesta.js', import.meta.url));
+const SIESTA_BIN = fileURLToPath(new URL('../../bin/siesta.cjs', import.meta.url));
 const NOTIFY = '__BPFTRACE_NOTIFY_PROBES_ATTACHED';
 const BUNDLE_MAIN = fileURLToPath(new URL('../../dist/bundle/cli/main.js', import.meta.url));
 const COMPILED_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 /**
- * Which code bin/siesta.js will load, by its own rule: the esbuild bundle unless dist/src/cli/main.js is newer
+ * Which code bin/siesta.cjs will load, by its own rule: the esbuild bundle unless dist/src/cli/main.js is newer
  * (a bare `tsc` after the build), in which case it loads dist/src module by module, ~20 ms slower to start.
  */
 export function siestaEntry(): 'bundle' | 'dist/src (bundle missing or older)' {
@@ -58,7 +58,7 @@ export interface Tool {
 }
 
 /**
- * The tools to compare: the `siesta` command as a user runs it (npx or PATH: bin/siesta.js through its shebang,
+ * The tools to compare: the `siesta` command as a user runs it (npx or PATH: bin/siesta.cjs through its shebang,
  * which gives Node its memory flags), and bpftrace when it is usable.
  */
 export function langTools(bt: BpftraceProbe): Tool[] {

@@ -31,7 +31,7 @@ import { median, num, table } from './stats.js';
 import { Tracer } from './tracer.js';
 import { MISSING_PATH, spawnTracked } from './workload.js';
 
-const SIESTA_BIN = fileURLToPath(new URL('../../bin/siesta.js', import.meta.url));
+const SIESTA_BIN = fileURLToPath(new URL('../../bin/siesta.cjs', import.meta.url));
 const LOOP_SOURCE = fileURLToPath(new URL('../../bench/c/reads-loop.c', import.meta.url));
 const TORTURE_SOURCE = fileURLToPath(new URL('../../test/fixtures/torture.c', import.meta.url));
 /** The torture binary's name is its comm, which the correctness scripts filter on. */

@@ -342,7 +342,7 @@ async function language({ workload, bt, pinning, rounds, calls, rates, rateSecon
   console.log(`\nlanguage section: ${num(sectionSeconds, 1)} s; machine load at its end: loadavg ${loadAfter} (the bench itself adds about 1)`);
   const entryAfter = siestaEntry();
   if (entryAfter !== entryBefore || entryAfter !== 'bundle') {
-    console.log(`\nWARNING: bin/siesta.js loaded ${entryBefore} at the start of this section and ${entryAfter} at its end (dist/ rebuilt meanwhile?): start-up times are not those of the bundled CLI`);
+    console.log(`\nWARNING: bin/siesta.cjs loaded ${entryBefore} at the start of this section and ${entryAfter} at its end (dist/ rebuilt meanwhile?): start-up times are not those of the bundled CLI`);
   }
   const over = (x: number): string => `${x >= 0 ? '+' : ''}${num(x, 0)}`;
   const cols = ['node -e 0', ...names, ...names.map((n) => `${n} - node`)];

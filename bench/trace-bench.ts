@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { median, num, table } from './stats.js';
 import { MISSING_PATH, spawnTracked, type Workload } from './workload.js';
 
-const SIESTA_BIN = fileURLToPath(new URL('../../bin/siesta.js', import.meta.url));
+const SIESTA_BIN = fileURLToPath(new URL('../../bin/siesta.cjs', import.meta.url));
 /** Targets from the trace-mode issue: siesta's overhead over strace's, at most. */
 const TARGET_FULL_VS_STRACE = 1 / 10;
 const TARGET_SUMMARY_VS_STRACE_C = 1 / 20;

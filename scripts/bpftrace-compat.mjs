@@ -6,7 +6,7 @@
 //
 // DIR holds the test files in DIR/runtime/ (or directly in DIR), and optionally bpftrace's test programs
 // built in DIR/testprogs/ and its scripts in DIR/runtime/scripts/; commands run from DIR as bpftrace's
-// engine runs them from tests/. Needs `npm run build` first (it uses dist/ and bin/siesta.js) and root.
+// engine runs them from tests/. Needs `npm run build` first (it uses dist/ and bin/siesta.cjs) and root.
 //
 // A case is skipped, with the reason, when it needs what this kernel does not offer (kprobe, fentry/fexit,
 // kfunc, lsm and hardware probes; the bpftrace build features listed below), another architecture, a
@@ -26,7 +26,7 @@ if (!existsSync(helpers)) {
   process.exit(2);
 }
 const { parseDirectives, checkExpectation } = await import(helpers);
-const siesta = `${process.execPath} ${join(root, 'bin/siesta.js')}`;
+const siesta = `${process.execPath} ${join(root, 'bin/siesta.cjs')}`;
 
 // Probe providers (and aliases) this kernel refuses or lacks, per ../shared/KERNEL.md: no kprobes built in,
 // fentry/fexit/lsm fail with EPERM, no hardware PMU.

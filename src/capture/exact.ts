@@ -5,13 +5,13 @@
  * the pages in, then lets the call continue. The tracepoint program that runs next at the syscall's entry
  * then reads resident pages: its values are exact. Tracee memory is never written.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { ResolvedProbe } from '../passes/probes.js';
 import { blockingStdio, type Fd, takeFd } from '../sys/index.js';
+import { childProcess, workerThreads } from '../util/lazy-builtins.js';
 import type { ExactWorkerData } from './exact-worker.js';
 
 /** x86-64 numbers of the syscalls whose entry tracepoints take user pointers (arch/x86/entry/syscalls/syscall_64.tbl). */
@@ -73,7 +73,7 @@ const IOV_READ = 8;
 /** Starts `words` stopped, under a seccomp supervisor for `trapped`. */
 export async function startExact(words: readonly string[], trapped: Map<number, number[]>, options: ExactOptions = {}): Promise<ExactChild> {
   blockingStdio();
-  const child = spawn(process.execPath, [compiledPath('exact-stub.js'), [...trapped.keys()].join(','), ...words], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
+  const child = childProcess().spawn(process.execPath, [compiledPath('exact-stub.js'), [...trapped.keys()].join(','), ...words], { stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] });
   const report = child.stdio[4] as NodeJS.ReadableStream;
   const line = await new Promise<string>((resolve) => {
     let text = '';
@@ -131,7 +131,7 @@ function serve(listener: Fd, trapped: Map<number, number[]>, shared: SharedArray
   if (child.exitCode !== null || child.signalCode !== null) stop();
   else child.once('exit', stop);
   return new Promise<void>((resolve, reject) => {
-    const worker = new Worker(compiledPath('exact-worker.js'), { workerData: data });
+    const worker = new (workerThreads().Worker)(compiledPath('exact-worker.js'), { workerData: data });
     // 'exit' follows 'error' too: the listener is closed there, once the thread no longer uses it.
     worker.once('error', reject);
     worker.once('exit', () => {

@@ -3,7 +3,6 @@
  * records into events, and at the end detaches, runs end probes and reads the final maps. Every kernel object
  * is released by `close()`, whatever happened before.
  */
-import { execSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Link } from '../attach/index.js';
 import { type CompiledScript, EVENT } from '../codegen/index.js';
@@ -18,6 +17,7 @@ import { type DecodedArg, type DecodeOptions, decodeRecordArgs, type ReadProvena
 import { readScriptMap } from './map-reader.js';
 import { Symbolizer } from './symbolize.js';
 import { RingBufferReader, sumPerCpuCounter } from './ringbuf.js';
+import { childProcess } from '../util/lazy-builtins.js';
 
 /** Something a script produced. */
 export type SessionEvent =
@@ -416,7 +416,7 @@ export class Session {
   runSystem(command: string): string {
     if (!this.#options.unsafe) return '';
     try {
-      return execSync(command, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      return childProcess().execSync(command, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     } catch (e) {
       return (e as { stdout?: string }).stdout ?? '';
     }

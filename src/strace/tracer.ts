@@ -2,7 +2,8 @@
  * The `trace` mode: load and attach the programs, start the command stopped until they are attached (or
  * follow `-p` pids), print its calls as strace does, and return its exit status.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from '../util/lazy-builtins.js';
 import { accessSync, constants as fsConstants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { attachRawTracepoint, attachTracepoint, type Link } from '../attach/index.js';
@@ -174,8 +175,8 @@ export async function runTrace(o: TraceOptions): Promise<number> {
       // strace does; sh cannot, so without perl the command gets its resolved path as argv[0].
       const argv0 = o.command![0]!;
       child = existsSync(PERL)
-        ? spawn(PERL, ['-e', PERL_STUB, path, argv0, ...o.command!.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env })
-        : spawn('/bin/sh', ['-c', 'read -r _ <&3; exec 3<&-; exec "$0" "$@"', path, ...o.command!.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env });
+        ? childProcess().spawn(PERL, ['-e', PERL_STUB, path, argv0, ...o.command!.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env })
+        : childProcess().spawn('/bin/sh', ['-c', 'read -r _ <&3; exec 3<&-; exec "$0" "$@"', path, ...o.command!.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env });
       const c = child;
       exited = new Promise((resolve) => c.on('exit', (code, signal) => resolve({ code, signal })));
       if (child.pid === undefined) throw new TraceError(`Can't start '${path}'`);

@@ -11,7 +11,7 @@ import { deferredReadSupport } from '../../src/runtime/deferred-reads.js';
 import { kernelUnavailable } from '../helpers/kernel.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/siesta.js');
+const bin = join(root, 'bin/siesta.cjs');
 const skip = kernelUnavailable() ?? false;
 let dir = '';
 let workload = '';

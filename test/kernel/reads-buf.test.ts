@@ -14,7 +14,7 @@ import { hostKernelInfo } from '../../src/kernel/host-info.js';
 import { assertNoLeaks, kernelUnavailable, objectBaseline } from '../helpers/kernel.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/siesta.js');
+const bin = join(root, 'bin/siesta.cjs');
 const skip = kernelUnavailable() ?? false;
 let dir = '';
 let built: string | null = null;

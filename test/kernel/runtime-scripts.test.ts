@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelUnavailable } from '../helpers/kernel.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/siesta.js');
+const bin = join(root, 'bin/siesta.cjs');
 const skip = kernelUnavailable() ?? false;
 
 interface Case {

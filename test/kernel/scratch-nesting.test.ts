@@ -13,7 +13,7 @@ import { programSupport } from '../../src/kernel/features.js';
 import { kernelUnavailable } from '../helpers/kernel.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/siesta.js');
+const bin = join(root, 'bin/siesta.cjs');
 const N = 200;
 let dir = '';
 let target = '';

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelUnavailable } from '../helpers/kernel.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const siesta = join(root, 'bin/siesta.js');
+const siesta = join(root, 'bin/siesta.cjs');
 const source = join(root, 'test/fixtures/strace/calls.c');
 
 function missingTool(): string | null {

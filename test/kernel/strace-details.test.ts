@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelUnavailable } from '../helpers/kernel.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const siesta = join(root, 'bin/siesta.js');
+const siesta = join(root, 'bin/siesta.cjs');
 const skip = kernelUnavailable() ?? (spawnSync('sh', ['-c', 'command -v strace']).status !== 0 ? 'strace is not installed' : null);
 
 let dir = '';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelUnavailable } from '../helpers/kernel.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const siesta = join(root, 'bin/siesta.js');
+const siesta = join(root, 'bin/siesta.cjs');
 const skip = kernelUnavailable() ?? (spawnSync('sh', ['-c', 'command -v gcc']).status !== 0 ? 'gcc is not installed' : null);
 const N = 1000;
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelUnavailable } from '../helpers/kernel.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const siesta = join(root, 'bin/siesta.js');
+const siesta = join(root, 'bin/siesta.cjs');
 
 function missingTool(tools: string[]): string | null {
   for (const tool of tools) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;

@@ -16,7 +16,7 @@ import type { KernelInfo } from '../../src/types/kernel-info.js';
 import { assertNoLeaks, kernelUnavailable, objectBaseline } from '../helpers/kernel.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/siesta.js');
+const bin = join(root, 'bin/siesta.cjs');
 const noKernel = kernelUnavailable();
 const N = 1000;
 let dir = '';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { kernelUnavailable } from '../helpers/kernel.js';
 
-const bin = join(fileURLToPath(new URL('../../../', import.meta.url)), 'bin/siesta.js');
+const bin = join(fileURLToPath(new URL('../../../', import.meta.url)), 'bin/siesta.cjs');
 
 test('an unbounded loop is refused and the statement is quoted', { skip: kernelUnavailable() ?? false }, () => {
   // A pointer counter stays exact for the verifier (while-loop.ts hides only integers), so 10M iterations
