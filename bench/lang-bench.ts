@@ -27,7 +27,7 @@ import { MISSING_PATH, type Workload, WORKLOAD_COMM } from './workload.js';
 /** siesta's command, from dist/bench/ or bench/ alike. */
 const SIESTA_BIN = fileURLToPath(new URL('../../bin/siesta.cjs', import.meta.url));
 const NOTIFY = '__BPFTRACE_NOTIFY_PROBES_ATTACHED';
-const BUNDLE_MAIN = fileURLToPath(new URL('../../dist/bundle/cli/main.js', import.meta.url));
+const BUNDLE_MAIN = fileURLToPath(new URL('../../dist/bundle/cli/main.cjs', import.meta.url));
 const COMPILED_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 /**
