@@ -67,8 +67,9 @@ function sendRecord(g: ProbeCodegen, kind: number, id: number, args: readonly Ex
   }
   // Some user read failed at the syscall's entry (page not resident): keep the record until the exit,
   // where the kernel has faulted the pages in, and retry there (DeferredRecord, generated in deferred.ts).
-  const defer = b.newLabel('defer'), sent = b.newLabel('sent');
+  const defer = b.newLabel('defer'), output = b.newLabel('output'), sent = b.newLabel('sent');
   for (const l of fixups) b.emit(ldx(8, R1, SCRATCH, rec + l.statusOffset!), jmpImm('jslt', R1, 0, defer));
+  b.mark(output);
   outputRecord(b, rec, size);
   b.emit(ja(sent));
   b.mark(defer);
@@ -76,7 +77,9 @@ function sendRecord(g: ProbeCodegen, kind: number, id: number, args: readonly Ex
   const key = b.allocStack(8);
   b.emit(call('get_current_pid_tgid'), stx(8, R10, key, R0), ldMapFd(R1, pendingMap), mov64Reg(R2, R10), alu64Imm('add', R2, key));
   scratchPtr(b, R3, rec);
-  b.emit(mov64Imm(R4, 0), call('map_update_elem'));
+  // A full map (more calls with failed reads in flight than it holds): send the record now, its reads marked
+  // lost, rather than drop it.
+  b.emit(mov64Imm(R4, 0), call('map_update_elem'), jmpImm('jne', R0, 0, output));
   b.mark(sent);
   g.res.deferred.push({
     format: id, pendingMap, size, exit: exitTp, entry: g.b.name,
