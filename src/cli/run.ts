@@ -4,6 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { disassemble } from '../asm/index.js';
 import { type CompiledScript, compile, statementAt } from '../codegen/index.js';
 import { VerifierError } from '../loader/index.js';
 import { hostKernelInfo } from '../kernel/host-info.js';
@@ -43,6 +44,16 @@ export interface RunOptions {
   recovery?: boolean;
   /** Named program parameters (`--name=value`), read by getopt(). */
   named?: ReadonlyMap<string, string>;
+}
+
+/** `-v`: each loaded program's instructions and the verifier's log of it, as bpftrace -v prints its programs. */
+export function describePrograms(programs: Session['loadedPrograms']): string {
+  return programs.map((p) => {
+    const lines = disassemble(p.code);
+    const head = `Program ${p.name} (${p.internal ? `siesta's own program for ${p.probe}` : p.probe}), ${lines.length} instructions:`;
+    const log = p.log.trim() ? `The verifier log:\n${p.log.trimEnd()}\n` : '';
+    return `${head}\n${lines.map((l) => `  ${l}`).join('\n')}\n${log}\n`;
+  }).join('');
 }
 
 /** Runs a script; resolves to the exit code. */
@@ -126,6 +137,7 @@ export async function runScript(o: RunOptions): Promise<number> {
     }
     // Refused sleepable syscall tracepoints still recover at the syscall's exit: worth a line only under -v.
     if (o.verbose) {
+      process.stderr.write(describePrograms(session.loadedPrograms));
       for (const f of session.refusedSleepable.filter((x) => x.fallbackReads === 'exit')) {
         process.stderr.write(`siesta: ${f.probe}: the kernel refused its sleepable program (${f.reason}): reads are retried at the syscall's exit\n`);
       }

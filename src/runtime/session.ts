@@ -4,6 +4,7 @@
  * is released by `close()`, whatever happened before.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import type { LinkedProgram } from '../asm/index.js';
 import type { Link } from '../attach/index.js';
 import { type CompiledScript, EVENT } from '../codegen/index.js';
 import { kernelTypes } from '../kernel/btf.js';
@@ -116,6 +117,16 @@ export class Session {
     return this.#script.resources.programs.flatMap((p) => {
       const rejected = this.#coll.programs.get(p.name)?.rejected;
       return rejected ? [{ probe: p.probe.name, reason: rejected.reason || rejected.summary, fallbackReads: p.fallbackReads ?? 'entry' }] : [];
+    });
+  }
+  /**
+   * Every loaded program (the plain one where a sleepable one was refused): its name, the probe it serves, its
+   * instructions and the verifier's log (a statistics line; the whole log with logLevel 2). For `-v`.
+   */
+  get loadedPrograms(): { name: string; probe: string; internal: boolean; code: LinkedProgram; log: string }[] {
+    return this.#script.resources.programs.flatMap((p) => {
+      const prog = this.#coll.programs.get(p.name);
+      return prog ? [{ name: p.name, probe: p.probe.name, internal: p.internal ?? false, code: prog.spec.code, log: prog.log }] : [];
     });
   }
   /** User-memory reads seen so far, by provenance. */

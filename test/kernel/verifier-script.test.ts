@@ -29,3 +29,17 @@ test('a while loop over an integer counter runs to its end (may_goto bounds it f
   assert.equal(r.status, 0);
   assert.equal(r.stdout.trim(), '1000000');
 });
+
+test('-v prints each loaded program, disassembled, with the verifier\'s statistics', { skip: kernelUnavailable() ?? false }, () => {
+  const r = spawnSync(process.execPath, [bin, '-v', '-e', 'begin { printf("%d\\n", 41 + 1); exit(); }'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '42');
+  const m = /^Program (\S+) \(begin\), (\d+) instructions:\n((?: {2}\d+: \([0-9a-f]{2}\) .*\n)+)The verifier log:\n(processed (\d+) insns.*)$/m.exec(r.stderr);
+  assert.ok(m, `no program listing in:\n${r.stderr}`);
+  assert.equal(m[3]!.trimEnd().split('\n').length, Number(m[2]), 'one line per instruction');
+  assert.match(m[3]!, /call bpf_ringbuf_output#130/, 'the printf record goes to the ring buffer');
+  assert.ok(Number(m[5]) > 0);
+  // Without -v, none of it.
+  const quiet = spawnSync(process.execPath, [bin, '-e', 'begin { exit(); }'], { encoding: 'utf8' });
+  assert.ok(!quiet.stderr.includes('Program '), quiet.stderr);
+});
