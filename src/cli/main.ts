@@ -4,8 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help, Option } from 'commander';
+import { keepFeatureProbesForBoot } from '../kernel/features.js';
 import { CliError, reportError } from './errors.js';
 import { checkPidExists, parsePid, splitNamedParams } from './options.js';
+import { writeStderr, writeStdout } from './stdio.js';
 
 function packageVersion(): string {
   try {
@@ -42,6 +44,8 @@ const OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['-e', '-c', '-p', '-f',
 
 /** Runs siesta with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // Feature probes answered earlier in this boot are not asked again (--info asks afresh).
+  keepFeatureProbesForBoot({ fresh: argv.includes('--info') });
   if (argv[0] === 'trace') {
     const { traceCommand } = await import('./trace.js');
     return traceCommand(argv.slice(1));
@@ -75,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     // bpftrace's help starts with `USAGE:`; keep commander's text otherwise.
     .configureHelp({ formatHelp: (cmd, helper) => Help.prototype.formatHelp.call(helper, cmd, helper).replace(/^Usage: /, 'USAGE:\n    ') })
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => writeStderr(s) });
   let verbose = false;
   try {
     // getopt()'s `--name=value` parameters are not siesta options: take them out before commander sees them.
@@ -88,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     const args = program.args;
     if (opts.info) {
       const { renderInfo } = await import('./info.js');
-      process.stdout.write(`${renderInfo(version, { timings: verbose })}\n`);
+      writeStdout(`${renderInfo(version, { timings: verbose })}\n`);
       return 0;
     }
     if (opts.l !== undefined) {

@@ -2,7 +2,8 @@
  * Feature probes: what the running kernel lets siesta do, found by trying (loading a two-instruction program of
  * each kind, creating a map) rather than by version strings. Results are cached for the life of the process.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   alu64Imm, call, callKfunc, exit, type Item, jmpImm, label, ldFuncAddr, ldMapFd, link, type LinkedProgram, mayGoto, mov64Imm, mov64Reg, patchImm, R0,
   R1, R10, R2, R3, R4, R6, st,
@@ -94,16 +95,76 @@ function probeLoad(kind: ProbedProgram, sleepable: boolean): Support {
 }
 
 function cached(key: string, probe: () => Support): Support {
-  let s = cache.get(key);
+  let s = cache.get(key) ?? bootCache?.results[key];
   if (!s) {
     try {
       s = probe();
     } catch (e) {
       s = { ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
-    cache.set(key, s);
+    if (bootCache && (s.ok || !TRANSIENT.test(s.reason))) {
+      bootCache.results[key] = s;
+      saveBootCache(bootCache);
+    }
   }
+  cache.set(key, s);
   return s;
+}
+
+/**
+ * Answers kept for the rest of the boot (the CLI's choice, see `keepFeatureProbesForBoot`): what a kernel lets
+ * BPF programs do does not change while it runs, and the probes cost a few ms of every start (loading
+ * programs, building BTF). Keyed by the boot's id, so a new boot or kernel probes afresh.
+ */
+interface BootCache {
+  file: string;
+  boot: string;
+  results: Record<string, Support>;
+}
+
+let bootCache: BootCache | undefined;
+
+/** Failures that say nothing lasting about the kernel: never kept beyond this process. */
+const TRANSIENT = /\b(EAGAIN|ENOMEM|EINTR|EBUSY|EMFILE|ENFILE|ENOSPC)\b/;
+
+/** Where the CLI keeps its answers: /run is a tmpfs that a reboot empties, writable by root alone. */
+export const BOOT_CACHE_FILE = '/run/siesta/features.json';
+
+/**
+ * Makes feature probes reuse the answers of earlier runs in this boot and keep new ones, in `file` (root's,
+ * mode 0600, ignored if anyone else could have written it). With `fresh`, probes anew and replaces the file
+ * (`siesta --info`). Without it (the library's default) every process probes for itself.
+ */
+export function keepFeatureProbesForBoot(o: { file?: string; fresh?: boolean } = {}): void {
+  const file = o.file ?? BOOT_CACHE_FILE;
+  let boot: string;
+  try {
+    boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return;
+  }
+  bootCache = { file, boot, results: {} };
+  if (o.fresh) return;
+  try {
+    const st = statSync(file);
+    // Trust only a file this user owns that nobody else may write: its answers decide what siesta loads.
+    if (st.uid !== process.geteuid?.() || (st.mode & 0o022) !== 0 || (statSync(dirname(file)).mode & 0o022) !== 0) return;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<BootCache>;
+    if (saved.boot === boot && saved.results && typeof saved.results === 'object') bootCache.results = saved.results;
+  } catch {
+    // None yet, or unreadable: probe and write it afresh.
+  }
+}
+
+function saveBootCache(c: BootCache): void {
+  try {
+    mkdirSync(dirname(c.file), { recursive: true, mode: 0o700 });
+    const tmp = `${c.file}.${process.pid}`;
+    writeFileSync(tmp, `${JSON.stringify({ boot: c.boot, results: c.results })}\n`, { mode: 0o600 });
+    renameSync(tmp, c.file);
+  } catch {
+    // Read-only /run: the next run probes again.
+  }
 }
 
 /** Whether programs of `kind` load here (optionally as sleepable programs, BPF_F_SLEEPABLE). */
@@ -312,4 +373,5 @@ export function seccompUserNotifSupport(): Support {
 /** Forgets cached results (tests). */
 export function resetFeatureCache(): void {
   cache.clear();
+  bootCache = undefined;
 }
