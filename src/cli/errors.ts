@@ -5,6 +5,7 @@ import { BtfError } from '../btf/index.js';
 import { TracefsError } from '../kernel/tracefs.js';
 import { LoadError, VerifierError } from '../loader/index.js';
 import { SysError } from '../sys/index.js';
+import { writeStderr } from './stdio.js';
 
 /**
  * A user-facing failure with a message and an exit code. `style` 'bpftrace' prints it as bpftrace prints
@@ -25,7 +26,7 @@ export function privilegeProblem(): string | null {
 
 /** Prints `e` for a user and returns the exit code. `verbose` adds verifier logs and internal stacks. */
 export function reportError(e: unknown, verbose: boolean): number {
-  const out = (s: string) => process.stderr.write(`${s}\n`);
+  const out = (s: string) => writeStderr(`${s}\n`);
   if (e instanceof CliError) {
     out(e.style === 'bpftrace' ? `ERROR: ${e.message}` : `siesta: ${e.message}`);
     return e.exitCode;

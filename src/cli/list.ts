@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { hostKernelInfo } from '../kernel/host-info.js';
 import { listProbes } from '../passes/list-probes.js';
+import { writeStderr, writeStdout } from './stdio.js';
 
 /**
  * Prints the matching probes; exit code 0. An argument that names a script (`*.bt`) which does not exist is
@@ -10,9 +11,9 @@ import { listProbes } from '../passes/list-probes.js';
 export function listProbesCommand(pattern: string | undefined, verbose: boolean): number {
   const missingFile = pattern !== undefined && pattern.endsWith('.bt') && !existsSync(pattern);
   if (missingFile) {
-    process.stderr.write(`WARNING: It appears that '${pattern}' is a filename but the file does not exist. Treating '${pattern}' as a search pattern.\n`);
+    writeStderr(`WARNING: It appears that '${pattern}' is a filename but the file does not exist. Treating '${pattern}' as a search pattern.\n`);
   }
   const lines = listProbes(hostKernelInfo(), pattern, verbose);
-  process.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
+  writeStdout(lines.length ? `${lines.join('\n')}\n` : '');
   return missingFile && lines.length === 0 ? 1 : 0;
 }

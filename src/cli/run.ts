@@ -3,7 +3,7 @@
  * with the text or JSON printer, and at the end print the maps as bpftrace does.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { disassemble } from '../asm/index.js';
 import { type CompiledScript, compile, statementAt } from '../codegen/index.js';
 import { VerifierError } from '../loader/index.js';
@@ -17,6 +17,7 @@ import { deferredReadSupport } from '../runtime/deferred-reads.js';
 import { Session } from '../runtime/session.js';
 import { errnoMessage, errnoName } from '../sys/index.js';
 import { CliError, privilegeProblem } from './errors.js';
+import { writeFd, writeStderr, writeStdout } from './stdio.js';
 
 /** Options of a script run (bpftrace's flags). */
 export interface RunOptions {
@@ -69,20 +70,20 @@ export async function runScript(o: RunOptions): Promise<number> {
   const result = compile(source, kernel, { file, params: o.params, floor: o.floor, deferredReads, ...own });
   const rendered = result.diagnostics.render();
   if (!result.ok) {
-    process.stderr.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
+    writeStderr(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
     return 1;
   }
-  if (rendered.trim()) process.stderr.write(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
+  if (rendered.trim()) writeStderr(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
   const lack = privilegeProblem();
   if (lack) throw new CliError(lack);
 
-  const out = o.output ? createWriteStream(o.output) : null;
+  const out = o.output ? openOutput(o.output) : null;
   // Output is written once per batch of events (a write per printf line cost more than formatting it); the
   // batch goes out before anything written to stderr, so the two streams interleave as they did line by line.
-  const batch = new OutputBatch((s) => (out ? out.write(s) : process.stdout.write(s)));
+  const batch = new OutputBatch((s) => (out !== null ? writeFd(out, s) : writeStdout(s)));
   const toStderr = (s: string): void => {
     batch.flush();
-    process.stderr.write(s);
+    writeStderr(s);
   };
   const sink = { stdout: (s: string) => batch.add(s), stderr: toStderr };
   const printer: Printer = o.format === 'json' ? createJsonPrinter(sink) : createTextPrinter(sink);
@@ -96,7 +97,7 @@ export async function runScript(o: RunOptions): Promise<number> {
   if (o.command && o.exact) {
     const words = splitCommand(o.command);
     const trapped = trappedSyscalls(result.script.probes);
-    if (trapped.size === 0) process.stderr.write('siesta: --exact: no probe of this script reads the arguments of a syscall entry; running without a supervisor\n');
+    if (trapped.size === 0) writeStderr('siesta: --exact: no probe of this script reads the arguments of a syscall entry; running without a supervisor\n');
     else {
       exact = await startExact(words, trapped);
       child = exact.child;
@@ -133,19 +134,19 @@ export async function runScript(o: RunOptions): Promise<number> {
   }
   try {
     for (const f of session.sleepFallbacks) {
-      process.stderr.write(`siesta: ${f.probe}: reads user memory without faulting pages in (lost when not resident): the kernel refused its sleepable program: ${f.reason}\n`);
+      writeStderr(`siesta: ${f.probe}: reads user memory without faulting pages in (lost when not resident): the kernel refused its sleepable program: ${f.reason}\n`);
     }
     // Refused sleepable syscall tracepoints still recover at the syscall's exit: worth a line only under -v.
     if (o.verbose) {
-      process.stderr.write(describePrograms(session.loadedPrograms));
+      writeStderr(describePrograms(session.loadedPrograms));
       for (const f of session.refusedSleepable.filter((x) => x.fallbackReads === 'exit')) {
-        process.stderr.write(`siesta: ${f.probe}: the kernel refused its sleepable program (${f.reason}): reads are retried at the syscall's exit\n`);
+        writeStderr(`siesta: ${f.probe}: the kernel refused its sleepable program (${f.reason}): reads are retried at the syscall's exit\n`);
       }
     }
     const notice = unrecoverableReadsNotice(result.script.resources.programs);
-    if (notice) process.stderr.write(`${notice}\n`);
+    if (notice) writeStderr(`${notice}\n`);
     if (!o.quiet) printer.attachedProbes(session.attached);
-    if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) process.stdout.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+    if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED !== undefined) writeStdout('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
     if (o.dryRun) {
       await session.stop();
       return 0;
@@ -196,8 +197,18 @@ export async function runScript(o: RunOptions): Promise<number> {
     batch.flush();
     session.close();
     if (child && child.exitCode === null) child.kill('SIGTERM');
-    out?.end();
+    if (out !== null) closeSync(out);
     releaseAll();
+  }
+}
+
+/** Opens `-o FILE` for writing (created or truncated, as a shell's `>`). */
+function openOutput(file: string): number {
+  try {
+    return openSync(file, 'w');
+  } catch (e) {
+    const errno = (e as NodeJS.ErrnoException).errno;
+    throw new CliError(`cannot write to '${file}': ${errno !== undefined ? errnoMessage(Math.abs(errno)) : (e as Error).message}`);
   }
 }
 
@@ -217,7 +228,7 @@ function explainRejection(script: CompiledScript, e: VerifierError): void {
   const info = script.resources.programs.find((p) => p.name === e.program);
   if (!loc) return;
   const line = script.source.split('\n')[loc.line - 1] ?? '';
-  process.stderr.write(`${loc.file}:${loc.line}:${loc.column}: the kernel's verifier rejected the code of this statement${info ? ` (probe ${info.probe.name})` : ''}\n${line}\n${' '.repeat(Math.max(0, loc.column - 1))}^\n`);
+  writeStderr(`${loc.file}:${loc.line}:${loc.column}: the kernel's verifier rejected the code of this statement${info ? ` (probe ${info.probe.name})` : ''}\n${line}\n${' '.repeat(Math.max(0, loc.column - 1))}^\n`);
 }
 
 /** What a failed helper call means, in bpftrace 0.26's words. */

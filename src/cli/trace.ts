@@ -8,6 +8,7 @@ import { installCleanup, releaseAll } from '../runtime/cleanup.js';
 import { parseQuietSet, parseSignalSet, parseStatusSet, parseTraceSet, type StatusFilter, TraceFilterError } from '../strace/filter.js';
 import { EXACT_NEEDS_COMMAND, runTrace, TraceError, type TraceOptions } from '../strace/tracer.js';
 import { CliError, privilegeProblem, reportError } from './errors.js';
+import { writeStderr, writeStdout } from './stdio.js';
 
 const USAGE = `usage: siesta trace [-cCfqTvwxy] [-e trace=SET] [-e status=SET] [-e signal=SET] [-e quiet=SET] [-t|-tt|-ttt|-r]
                     [-s STRSIZE] [-o FILE] [--json]
@@ -152,21 +153,21 @@ export async function traceCommand(argv: string[]): Promise<number> {
     installCleanup(() => interrupt());
     return await runTrace({
       ...rest,
-      write: out !== undefined ? (s) => writeSync(out, s) : (s) => process.stderr.write(s),
+      write: out !== undefined ? (s) => writeSync(out, s) : (s) => writeStderr(s),
       toFile: out !== undefined,
       interrupted,
     });
   } catch (e) {
     if (e instanceof CliError && e.exitCode === 0) {
-      process.stdout.write(`${e.message}\n`);
+      writeStdout(`${e.message}\n`);
       return 0;
     }
     if (e instanceof TraceError) {
-      process.stderr.write(`siesta trace: ${e.message}\n`);
+      writeStderr(`siesta trace: ${e.message}\n`);
       return e.exitCode;
     }
     if (e instanceof CliError) {
-      process.stderr.write(`siesta trace: ${e.message}\n`);
+      writeStderr(`siesta trace: ${e.message}\n`);
       return e.exitCode;
     }
     return reportError(e, false);
