@@ -8,7 +8,7 @@
 
 import { BtfError } from './errors.js';
 import { formatTypeName } from './format-name.js';
-import { NameIndex, scanByName, scanManyByName } from './name-index.js';
+import { NameIndex, scanManyByName } from './name-index.js';
 import { decodeType, indexTypes, parseHeader, readString, stringSection, typeWords } from './parse.js';
 import type { BtfFuncProto, BtfHeader, BtfMember, BtfParam, BtfType, BtfTypeLookup } from './types.js';
 import {
@@ -93,6 +93,10 @@ export class Btf implements BtfTypeLookup {
   private cache: (BtfType | undefined)[] | undefined;
   private names: NameIndex | undefined;
   private scans = 0;
+  /** Own type indices (before adding firstTypeId) of the names scanned for so far. */
+  private readonly found = new Map<string, readonly number[]>();
+  /** Names to add to the next scan (hintNames). */
+  private readonly hints = new Set<string>();
   private readonly locate = (off: number): readonly [Uint8Array, number] | undefined => this.locateString(off);
   private readonly readName = (off: number): string => this.stringAt(off);
 
@@ -209,8 +213,8 @@ export class Btf implements BtfTypeLookup {
       const index = this.names;
       own = unique.map((n) => index.lookup(n));
     } else {
-      this.scans++;
-      own = scanManyByName(this.words, this.offsets, this.strings, this.strBase, this.locate, unique);
+      this.scanFor(unique);
+      own = unique.map((n) => this.found.get(n) as number[]);
     }
     const inBase = this.base?.findManyByName(unique);
     unique.forEach((name, k) => {
@@ -220,14 +224,40 @@ export class Btf implements BtfTypeLookup {
     return result;
   }
 
+  /** Passes over every type made so far to look names up (for diagnostics and tests). */
+  get nameScans(): number {
+    return this.scans;
+  }
+
+  /**
+   * Names worth resolving with the next scan over the types, whoever asks first: a caller that knows which
+   * names the run will need (the feature probes' kfuncs) saves the later scans. Ignored once the index exists.
+   */
+  hintNames(names: readonly string[]): void {
+    for (const n of names) if (!this.found.has(n)) this.hints.add(n);
+  }
+
+  /** Scans the types once for `names` and the hinted names, recording the ids of every one in `found`. */
+  private scanFor(names: readonly string[]): void {
+    const missing = names.filter((n) => !this.found.has(n));
+    if (missing.length === 0) return;
+    const ask = [...new Set([...missing, ...this.hints])].filter((n) => !this.found.has(n));
+    this.hints.clear();
+    this.scans++;
+    const ids = scanManyByName(this.words, this.offsets, this.strings, this.strBase, this.locate, ask);
+    ask.forEach((n, k) => this.found.set(n, ids[k] as number[]));
+  }
+
   private allByName(name: string): number[] {
     let own: number[];
     if (this.names !== undefined) {
       own = this.names.lookup(name);
+    } else if (this.found.has(name)) {
+      own = [...(this.found.get(name) as number[])];
     } else if (this.scans < SCANS_BEFORE_INDEX) {
       // A few lookups are cheaper as linear scans than building the index (see name-index.ts).
-      this.scans++;
-      own = scanByName(this.words, this.offsets, this.strings, this.strBase, this.locate, name);
+      this.scanFor([name]);
+      own = [...(this.found.get(name) as number[])];
     } else {
       this.names = new NameIndex(this.words, this.offsets, this.strings, this.strBase, this.locate);
       own = this.names.lookup(name);

@@ -107,46 +107,9 @@ export class NameIndex {
 }
 
 /**
- * Finds the local indices of types named `name` by scanning every type once, comparing bytes.
- * Cheaper than building a {@link NameIndex} when only a few names are ever looked up (the common
- * CLI case): most types are rejected on their first byte.
- */
-export function scanByName(
-  words: Uint32Array,
-  offsets: Int32Array,
-  strings: Uint8Array,
-  strBase: number,
-  locate: NameLocator,
-  name: string,
-): number[] {
-  const out: number[] = [];
-  if (name === '') return out;
-  const query = encoder.encode(name);
-  const first = query[0] as number;
-  const qlen = query.length;
-  const len = strings.length;
-  const n = offsets.length;
-  for (let i = 0; i < n; i++) {
-    const nameOff = words[offsets[i] as number] as number;
-    if (nameOff === 0) continue;
-    const pos = nameOff - strBase;
-    if (pos >= 0 && pos < len) {
-      if (strings[pos] !== first) continue;
-      let j = 1;
-      while (j < qlen && strings[pos + j] === query[j]) j++;
-      if (j === qlen && (pos + qlen === len || strings[pos + qlen] === 0)) out.push(i);
-    } else {
-      const where = locate(nameOff);
-      if (where !== undefined && equalsAt(where[0], where[1], query)) out.push(i);
-    }
-  }
-  return out;
-}
-
-
-/**
- * Like {@link scanByName} for many names in one pass over the types: entry `k` of the result lists
- * the local indices of types named `names[k]`. Queries are bucketed by their first two bytes, so a
+ * Finds types by name by scanning every type once, comparing bytes: cheaper than building a
+ * {@link NameIndex} when only a few batches of names are ever looked up (the common CLI case). Entry `k`
+ * of the result lists the local indices of types named `names[k]`. Queries are bucketed by their first two bytes, so a
  * type whose name starts differently costs one table read; on vmlinux (6.18) 15 names cost about as
  * much as one scan (~1 ms) instead of 8 scans plus building the index (~16 ms cold).
  */

@@ -22,6 +22,18 @@ function mapVmlinux(): Btf {
   }
 }
 
+/** Names hinted before vmlinux BTF was read (see hintKernelNames). */
+const earlyHints: string[] = [];
+
+/**
+ * Names the process will probably look up in vmlinux BTF: they are resolved with whichever lookup first scans
+ * the types, instead of by a scan of their own (~1.5 ms each on 6.18's 127k types).
+ */
+export function hintKernelNames(names: readonly string[]): void {
+  if (vmlinux) vmlinux.hintNames(names);
+  else if (vmlinux === undefined) earlyHints.push(...names);
+}
+
 /** vmlinux BTF, or null when this kernel has none (CONFIG_DEBUG_INFO_BTF unset). */
 export function kernelBtf(): Btf | null {
   if (vmlinux !== undefined) return vmlinux;
@@ -32,6 +44,7 @@ export function kernelBtf(): Btf | null {
     // Kernels before 6.16 cannot map the file (ENODEV); reading it gives the same bytes.
     vmlinux = loadVmlinuxBtf();
   }
+  vmlinux.hintNames(earlyHints.splice(0));
   return vmlinux;
 }
 

@@ -10,7 +10,7 @@ import {
 } from '../asm/index.js';
 import { BTF_FUNC_GLOBAL, BtfBuilder } from '../btf/index.js';
 import { btfLoad, encodeFuncInfo, errnoName, type Fd, mapCreate, progLoadOnce, SysError, uapi } from '../sys/index.js';
-import { kernelBtf, kernelTypes, prefetchKernelTypes } from './btf.js';
+import { hintKernelNames, kernelBtf, kernelTypes, prefetchKernelTypes } from './btf.js';
 import { verifierReason } from './verifier-log.js';
 
 /** Whether something works here, and if not, the kernel's answer in words. */
@@ -58,9 +58,13 @@ let prefetched = false;
 function prefetchNames(): void {
   if (prefetched) return;
   prefetched = true;
-  const targets = Object.values(PROBES).flatMap((p) => (p.btfTarget ? [p.btfTarget[0]] : []));
-  prefetchKernelTypes([...targets, ...RELIABLE_READ_KFUNCS, ...WQ_KFUNCS]);
+  prefetchKernelTypes(PROBED_NAMES);
 }
+
+/** Every vmlinux name the probes may ask about. */
+const PROBED_NAMES = [...Object.values(PROBES).flatMap((p) => (p.btfTarget ? [p.btfTarget[0]] : [])), ...RELIABLE_READ_KFUNCS, ...WQ_KFUNCS];
+// Whatever looks names up first (a script's compilation, often) finds these in the same pass.
+hintKernelNames(PROBED_NAMES);
 
 function describe(e: { errno: number; log: string }): string {
   const { reason } = verifierReason(e.log);

@@ -328,3 +328,20 @@ test('loadVmlinuxBtf reports a missing or unreadable file as a one-sentence BtfE
   );
   assert.throws(() => loadVmlinuxBtf('/'), (e: unknown) => e instanceof BtfError && e.reason === 'unreadable' && /EISDIR/.test(e.message));
 });
+
+test('hinted names are resolved by the first scan, and answers found by a scan are not scanned for again', () => {
+  const b = new BtfBuilder();
+  const int = b.addInt('int', 4, 'signed');
+  const [a, ab, bb] = ['a', 'ab', 'b'].map((n) => b.addTypedef(n, int));
+  const btf = Btf.parse(b.encode());
+  btf.hintNames(['a', 'b', 'missing']);
+  assert.deepEqual(Object.fromEntries(btf.findManyByName(['ab'])), { ab: [ab] });
+  assert.equal(btf.nameScans, 1);
+  const first = btf.findByName('a');
+  assert.deepEqual(first, [a]);
+  first.push(99); // callers own what they get back
+  assert.deepEqual(Object.fromEntries(btf.findManyByName(['b', 'a', 'missing'])), { b: [bb], a: [a], missing: [] });
+  assert.equal(btf.nameScans, 1, 'all hinted, all answered by the first scan');
+  assert.deepEqual(btf.findByName('int'), [int]);
+  assert.equal(btf.nameScans, 2);
+});
