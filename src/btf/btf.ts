@@ -73,6 +73,16 @@ export interface BtfSignature {
 
 const VOID: BtfType = { kind: BTF_KIND_UNKN, id: 0, name: '' };
 
+/**
+ * Facts about a blob found by an earlier parse of the same bytes (vmlinux BTF does not change while the kernel
+ * runs): the word offset of each type record (indexTypes' result) and the own type indices (before adding
+ * firstTypeId) of names already scanned for. They spare the passes over every type that find them.
+ */
+export interface KnownIndex {
+  typeOffsets?: Int32Array;
+  names?: ReadonlyMap<string, readonly number[]>;
+}
+
 /** A parsed BTF blob with lazy, cached type decoding and name lookup. */
 export class Btf implements BtfTypeLookup {
   /** The decoded `struct btf_header`. */
@@ -100,11 +110,14 @@ export class Btf implements BtfTypeLookup {
   private readonly locate = (off: number): readonly [Uint8Array, number] | undefined => this.locateString(off);
   private readonly readName = (off: number): string => this.stringAt(off);
 
-  private constructor(bytes: Uint8Array, base: Btf | undefined) {
+  private constructor(bytes: Uint8Array, base: Btf | undefined, known: KnownIndex) {
     this.header = parseHeader(bytes);
     this.base = base;
     this.words = typeWords(bytes, this.header);
-    this.offsets = indexTypes(this.words);
+    const given = known.typeOffsets;
+    // A saved index is taken if it fits this blob (first record at 0, last inside the section).
+    this.offsets = given && given.length > 0 && given[0] === 0 && (given[given.length - 1] as number) + 3 <= this.words.length ? given : indexTypes(this.words);
+    for (const [name, ids] of known.names ?? []) this.found.set(name, ids);
     this.strings = stringSection(bytes, this.header);
     this.strBase = base === undefined ? 0 : base.strEnd;
     this.firstTypeId = base === undefined ? 1 : base.nextTypeId;
@@ -118,8 +131,16 @@ export class Btf implements BtfTypeLookup {
    * Parses a BTF blob. Pass `base` for split BTF (e.g. /sys/kernel/btf/<module> on top of vmlinux):
    * its type ids and string offsets then continue where the base's end.
    */
-  static parse(bytes: Uint8Array, base?: Btf): Btf {
-    return new Btf(bytes, base);
+  static parse(bytes: Uint8Array, base?: Btf, known: KnownIndex = {}): Btf {
+    return new Btf(bytes, base, known);
+  }
+
+  /**
+   * What this Btf worked out that another process reading the same blob could reuse (see KnownIndex): the
+   * word offset of every type record, and the names scanned for so far with their own type indices.
+   */
+  get knownIndex(): Required<KnownIndex> {
+    return { typeOffsets: this.offsets, names: new Map(this.found) };
   }
 
   /** One past the highest type id of this blob (the first id a split BTF on top of it would use). */

@@ -5,7 +5,7 @@ export * from './types.js';
 export { BtfError } from './errors.js';
 export type { BtfErrorReason } from './errors.js';
 export { Btf, BTF_POINTER_SIZE } from './btf.js';
-export type { BtfEnumValue, BtfSignature } from './btf.js';
+export type { BtfEnumValue, BtfSignature, KnownIndex } from './btf.js';
 export { parseHeader } from './parse.js';
 export { formatDeclaration, formatTypeName } from './format-name.js';
 export { BtfBuilder, SPECIAL_STRUCTS } from './builder.js';

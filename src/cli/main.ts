@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help, Option } from 'commander';
-import { keepFeatureProbesForBoot } from '../kernel/features.js';
+import { keepKernelFactsForBoot } from '../kernel/boot-cache.js';
 import { CliError, reportError } from './errors.js';
 import { checkPidExists, parsePid, splitNamedParams } from './options.js';
 import { writeStderr, writeStdout } from './stdio.js';
@@ -44,8 +44,8 @@ const OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['-e', '-c', '-p', '-f',
 
 /** Runs siesta with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  // Feature probes answered earlier in this boot are not asked again (--info asks afresh).
-  keepFeatureProbesForBoot({ fresh: argv.includes('--info') });
+  // What earlier runs in this boot found out about the kernel is not found again (--info asks afresh).
+  keepKernelFactsForBoot({ fresh: argv.includes('--info') });
   if (argv[0] === 'trace') {
     const { traceCommand } = await import('./trace.js');
     return traceCommand(argv.slice(1));

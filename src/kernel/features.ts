@@ -2,14 +2,14 @@
  * Feature probes: what the running kernel lets siesta do, found by trying (loading a two-instruction program of
  * each kind, creating a map) rather than by version strings. Results are cached for the life of the process.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   alu64Imm, call, callKfunc, exit, type Item, jmpImm, label, ldFuncAddr, ldMapFd, link, type LinkedProgram, mayGoto, mov64Imm, mov64Reg, patchImm, R0,
   R1, R10, R2, R3, R4, R6, st,
 } from '../asm/index.js';
 import { BTF_FUNC_GLOBAL, BtfBuilder } from '../btf/index.js';
 import { btfLoad, encodeFuncInfo, errnoName, type Fd, mapCreate, progLoadOnce, SysError, uapi } from '../sys/index.js';
+import { bootCacheEnabled, readBootFact, writeBootFact } from './boot-cache.js';
 import { hintKernelNames, kernelBtf, kernelTypes, prefetchKernelTypes } from './btf.js';
 import { verifierReason } from './verifier-log.js';
 
@@ -99,77 +99,43 @@ function probeLoad(kind: ProbedProgram, sleepable: boolean): Support {
 }
 
 function cached(key: string, probe: () => Support): Support {
-  let s = cache.get(key) ?? bootCache?.results[key];
+  let s = cache.get(key) ?? (bootCacheEnabled() ? keptAnswers()?.[key] : undefined);
   if (!s) {
     try {
       s = probe();
     } catch (e) {
       s = { ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
-    if (bootCache && (s.ok || !TRANSIENT.test(s.reason))) {
-      bootCache.results[key] = s;
-      saveBootCache(bootCache);
+    if (bootCacheEnabled() && (s.ok || !TRANSIENT.test(s.reason))) {
+      kept = { ...(keptAnswers() ?? {}), [key]: s };
+      writeBootFact(FEATURES_FACT, `${JSON.stringify(kept)}\n`);
     }
   }
   cache.set(key, s);
   return s;
 }
 
-/**
- * Answers kept for the rest of the boot (the CLI's choice, see `keepFeatureProbesForBoot`): what a kernel lets
- * BPF programs do does not change while it runs, and the probes cost a few ms of every start (loading
- * programs, building BTF). Keyed by the boot's id, so a new boot or kernel probes afresh.
- */
-interface BootCache {
-  file: string;
-  boot: string;
-  results: Record<string, Support>;
-}
-
-let bootCache: BootCache | undefined;
-
 /** Failures that say nothing lasting about the kernel: never kept beyond this process. */
 const TRANSIENT = /\b(EAGAIN|ENOMEM|EINTR|EBUSY|EMFILE|ENFILE|ENOSPC)\b/;
 
-/** Where the CLI keeps its answers: /run is a tmpfs that a reboot empties, writable by root alone. */
-export const BOOT_CACHE_FILE = '/run/siesta/features.json';
+/** Answers of earlier runs in this boot (boot-cache.ts), read on the first probe; null when there are none. */
+let kept: Record<string, Support> | null | undefined;
 
-/**
- * Makes feature probes reuse the answers of earlier runs in this boot and keep new ones, in `file` (root's,
- * mode 0600, ignored if anyone else could have written it). With `fresh`, probes anew and replaces the file
- * (`siesta --info`). Without it (the library's default) every process probes for itself.
- */
-export function keepFeatureProbesForBoot(o: { file?: string; fresh?: boolean } = {}): void {
-  const file = o.file ?? BOOT_CACHE_FILE;
-  let boot: string;
-  try {
-    boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return;
+function keptAnswers(): Record<string, Support> | null {
+  if (kept === undefined) {
+    kept = null;
+    const text = readBootFact(FEATURES_FACT)?.toString('utf8');
+    try {
+      const parsed: unknown = text ? JSON.parse(text) : null;
+      if (parsed && typeof parsed === 'object') kept = parsed as Record<string, Support>;
+    } catch {
+      // Damaged: probe again, and the write below replaces it.
+    }
   }
-  bootCache = { file, boot, results: {} };
-  if (o.fresh) return;
-  try {
-    const st = statSync(file);
-    // Trust only a file this user owns that nobody else may write: its answers decide what siesta loads.
-    if (st.uid !== process.geteuid?.() || (st.mode & 0o022) !== 0 || (statSync(dirname(file)).mode & 0o022) !== 0) return;
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<BootCache>;
-    if (saved.boot === boot && saved.results && typeof saved.results === 'object') bootCache.results = saved.results;
-  } catch {
-    // None yet, or unreadable: probe and write it afresh.
-  }
+  return kept;
 }
 
-function saveBootCache(c: BootCache): void {
-  try {
-    mkdirSync(dirname(c.file), { recursive: true, mode: 0o700 });
-    const tmp = `${c.file}.${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify({ boot: c.boot, results: c.results })}\n`, { mode: 0o600 });
-    renameSync(tmp, c.file);
-  } catch {
-    // Read-only /run: the next run probes again.
-  }
-}
+const FEATURES_FACT = 'features.json';
 
 /** Whether programs of `kind` load here (optionally as sleepable programs, BPF_F_SLEEPABLE). */
 export function programSupport(kind: ProbedProgram, sleepable = false): Support {
@@ -377,5 +343,5 @@ export function seccompUserNotifSupport(): Support {
 /** Forgets cached results (tests). */
 export function resetFeatureCache(): void {
   cache.clear();
-  bootCache = undefined;
+  kept = undefined;
 }

@@ -345,3 +345,24 @@ test('hinted names are resolved by the first scan, and answers found by a scan a
   assert.deepEqual(btf.findByName('int'), [int]);
   assert.equal(btf.nameScans, 2);
 });
+
+test('a known index from an earlier parse spares the passes over the types; one that does not fit is redone', () => {
+  const b = new BtfBuilder();
+  const int = b.addInt('int', 4, 'signed');
+  const [x, y] = ['x', 'y'].map((n) => b.addTypedef(n, int));
+  const blob = b.encode();
+  const first = Btf.parse(blob);
+  first.findManyByName(['x']);
+  const known = first.knownIndex;
+  assert.deepEqual([...known.names], [['x', [x! - 1]]]);
+  const second = Btf.parse(blob, undefined, known);
+  assert.deepEqual(second.findByName('x'), [x]);
+  assert.equal(second.nameScans, 0, 'x was known');
+  assert.deepEqual(second.findByName('y'), [y]);
+  assert.equal(second.nameScans, 1);
+  assert.equal(second.knownIndex.typeOffsets, known.typeOffsets, 'the offsets were taken as given');
+  // Offsets of another blob (the first record not at 0) are not trusted: the types are indexed again.
+  const third = Btf.parse(blob, undefined, { typeOffsets: Int32Array.from([3, 6]) });
+  assert.deepEqual([...third.knownIndex.typeOffsets], [...known.typeOffsets]);
+  assert.equal(third.typeById(y!).name, 'y');
+});
