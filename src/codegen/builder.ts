@@ -37,6 +37,8 @@ export class ProgramBuilder {
   readonly locs: Array<{ item: number; loc: SourceLocation }> = [];
   #stack = 0;
   #scratch = 0;
+  /** Subprograms generated (finish() moves them out of #subprogs). */
+  #subprogCount = 0;
   #labels = 0;
   /** Where emitted code goes: the entry function's lists, or a subprogram's while one is generated. */
   #out: { items: Item[]; locs: Array<{ item: number; loc: SourceLocation }> } = { items: this.items, locs: this.locs };
@@ -95,6 +97,7 @@ export class ProgramBuilder {
     }
     sub.items = sub.items.map((it) => (isLabel(it) ? it : rewrite(it)));
     this.#subprogs.push(sub);
+    this.#subprogCount++;
   }
 
   /** Whether code placed here can run: false after an unconditional jump or exit, until the next label. */
@@ -136,5 +139,15 @@ export class ProgramBuilder {
   /** Scratch bytes this program uses. */
   get scratchSize(): number {
     return this.#scratch;
+  }
+
+  /** Stack bytes this program's main function uses. */
+  get stackSize(): number {
+    return this.#stack;
+  }
+
+  /** Whether the program has subprograms (loop and map-iteration callbacks). */
+  get hasSubprogs(): boolean {
+    return this.#subprogCount > 0;
   }
 }

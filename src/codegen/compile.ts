@@ -11,7 +11,7 @@ import { checkMapDecls } from '../passes/map-decls.js';
 import { unusedNamedParams } from '../passes/cli-opts.js';
 import { type TypedProgram, typecheck } from '../passes/typecheck.js';
 import type { KernelInfo } from '../types/kernel-info.js';
-import { CodegenError } from './builder.js';
+import { CodegenError, type ProgramBuilder } from './builder.js';
 import { ResourceCollector } from './collect.js';
 import { syscallExitOf } from './calls.js';
 import { exitProbe, exitProgram } from './deferred.js';
@@ -129,6 +129,19 @@ function callsExit(program: Program): boolean {
  */
 const PENDING_ENTRIES = 4096;
 
+/** Scratch bytes a program may keep on its stack instead of a per-CPU slot, and the stack it must leave free. */
+const STACK_SCRATCH_MAX = 256, STACK_MARGIN = 64;
+
+/** Whether a generated program's scratch can live on its stack: small, and no callbacks (own frames). */
+function fitsOnStack(b: ProgramBuilder): boolean {
+  return b.scratchSize > 0 && b.scratchSize <= STACK_SCRATCH_MAX && !b.hasSubprogs && b.stackSize + b.scratchSize <= 512 - STACK_MARGIN;
+}
+
+/** A program and the fallbacks the loader may load in its place, in order. */
+function withFallbacks(p: ProgramSpec): ProgramSpec[] {
+  return p.fallback ? [p, ...withFallbacks(p.fallback)] : [p];
+}
+
 /** Compiles `source` against `kernel`. */
 export function compile(source: string, kernel: KernelInfo, o: CompileOptions = {}): CompileResult {
   const parsed = parse(source, o.file ?? 'stdin');
@@ -170,15 +183,24 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
     let sleepScratch = false;
     typed.probes.forEach((pt, i) => {
       const name = `p${i}_${pt.probe.kind}`.slice(0, 15);
-      const gen = (sleepable: boolean) => {
-        const g = new ProbeCodegen(typed, pt, parsed.program.probes[pt.probe.probeIndex]!, res, { ...options, sleepable }, name);
+      const gen = (sleepable: boolean, stackScratch?: number) => {
+        const g = new ProbeCodegen(typed, pt, parsed.program.probes[pt.probe.probeIndex]!, res, { ...options, sleepable, ...(stackScratch !== undefined ? { stackScratch } : {}) }, name);
         const built = g.generate();
         scratch = Math.max(scratch, built.scratchSize);
         return { g, b: built };
       };
       const { kind, attachTo } = programKind(pt.probe);
+      const deferredBefore = res.deferred.length;
       let { g, b } = gen(false);
       let spec: ProgramSpec = { name, kind, code: linkProbe(b.items, name), ...(attachTo ? { attachTo } : {}) };
+      // Source locations of verifier errors come from the per-CPU program: the one whose rejection is reported.
+      const plainItems = b.items, plainLocs = b.locs;
+      if (fitsOnStack(b) && res.deferred.length === deferredBefore) {
+        // Its scratch fits beside its stack: the run's own stack serves, the per-CPU program is the fallback
+        // should the verifier refuse this one (kernels that refuse reads of uninitialised stack, say).
+        const onStack = gen(false, b.scratchSize).b;
+        spec = { ...spec, code: linkProbe(onStack.items, name), fallback: spec };
+      }
       // How the plain program reads user memory: retried at the syscall's exit, or once at the event.
       const plainReads = syscallExitOf(g) && options.exitRereads !== false ? 'exit' : 'entry';
       let reads: ProgramInfo['reads'] = g.userReads > 0 ? plainReads : undefined;
@@ -193,8 +215,8 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
         reads = 'sleepable';
       }
       programs.push(spec);
-      const slots = layout(b.items).slots;
-      sourceMap.set(name, b.locs.map((l) => ({ slot: slots[l.item] ?? Number.MAX_SAFE_INTEGER, loc: l.loc })));
+      const slots = layout(plainItems).slots;
+      sourceMap.set(name, plainLocs.map((l) => ({ slot: slots[l.item] ?? Number.MAX_SAFE_INTEGER, loc: l.loc })));
       infos.push({ name, probe: pt.probe, ...(reads ? { reads } : {}), ...(reads === 'sleepable' ? { fallbackReads: plainReads } : {}) });
     });
     // One BTF per collection: the deferred-read slots and callbacks, then the other programs' func_info.
@@ -212,7 +234,7 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       infos.push({ name: prog.name, probe: wq ? wqExitProbe(entry.probe) : exitProbe(d, entry.probe), internal: true });
     });
     // Programs with callbacks (loops over maps) need func_info, hence BTF for their functions.
-    const funcBtf = funcInfoBtf([...programs, ...programs.flatMap((p) => (p.fallback ? [p.fallback] : []))], btf) ?? (wq ? btf.encode() : undefined);
+    const funcBtf = funcInfoBtf(programs.flatMap(withFallbacks), btf) ?? (wq ? btf.encode() : undefined);
     if (scratch > SCRATCH_LIMIT) throw new CodegenError(`the script needs ${scratch} bytes of scratch space per CPU (limit ${SCRATCH_LIMIT}): lower max_strlen`);
     const spec: CollectionSpec = {
       maps: [

@@ -43,6 +43,11 @@ export interface CodegenOptions {
   userRead?: UserReadHook;
   /** A sleepable program (uprobe.s, tp.s): user memory is read with faulting helpers, in a per-thread scratch buffer. */
   sleepable?: boolean;
+  /**
+   * Bytes of stack to use as the scratch area instead of a per-CPU slot (small scratch only, see compile.ts):
+   * saves claiming and releasing a slot, two map lookups and an atomic exchange per run.
+   */
+  stackScratch?: number;
   /** -k: check the results of helper calls other than user reads (helper-errors.ts). */
   helperErrors?: boolean;
   /** Whether the kernel offers bpf_loop (asked only by a loop over a run-time range, for-range.ts); absent: assumed. */
@@ -134,7 +139,11 @@ export class ProbeCodegen {
     // R9 = this run's scratch buffer: a per-CPU slot of its own (scratch-slots.ts), or for a sleepable program
     // its thread's buffer, created from slot 0's bytes. The verifier needs the NULL check once.
     let held: number | null = null;
-    if (own === null) held = claimScratch(this, done);
+    if (own === null && this.options.stackScratch !== undefined) {
+      // A small scratch area on this run's own stack (compile.ts decides): private to the run, like a slot.
+      const area = b.allocStack(this.options.stackScratch);
+      b.emit(mov64Reg(SCRATCH, R10), alu64Imm('add', SCRATCH, area));
+    } else if (own === null) held = claimScratch(this, done);
     else {
       const key = b.allocStack(8);
       b.emit(st(4, R10, key, 0), ldMapFd(R1, SCRATCH_MAP), mov64Reg(R2, R10), alu64Imm('add', R2, key), call('map_lookup_elem'),

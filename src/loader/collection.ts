@@ -15,8 +15,9 @@ function loadWithFallback(spec: ProgramSpec, options: Parameters<typeof loadProg
     return loadProgram(spec, options);
   } catch (e) {
     if (!spec.fallback || !(e instanceof VerifierError)) throw e;
-    const p = loadProgram(spec.fallback, options);
-    p.rejected = e;
+    const p = loadWithFallback(spec.fallback, options);
+    // What the session reports: a refused sleepable program (its reads then cannot fault pages in).
+    if (spec.sleepable) p.rejected = e;
     return p;
   }
 }

@@ -22,8 +22,9 @@ export interface ProgramSpec {
   attachTo?: string;
   license?: string;
   /**
-   * Loaded instead when the verifier rejects this program: a sleepable program that reads user memory with
-   * faulting helpers has a non-sleepable twin for kernels that refuse it something it uses.
+   * Loaded instead when the verifier rejects this program (and so on down the chain): a sleepable program that
+   * reads user memory with faulting helpers has a non-sleepable twin for kernels that refuse it something it
+   * uses; a program keeping its scratch on the stack has a twin using a per-CPU buffer.
    */
   fallback?: ProgramSpec;
   /** BTF FUNC type ids (in the collection's BTF), one per `code.funcs` entry, for func_info. */
@@ -38,7 +39,7 @@ export interface KernelTypes {
 
 /** A loaded program. */
 export class Program implements Disposable {
-  /** When this is a spec's fallback: the verifier's rejection of the spec itself. */
+  /** When this is a sleepable spec's fallback: the verifier's rejection of the sleepable program. */
   rejected?: VerifierError;
 
   constructor(readonly spec: ProgramSpec, readonly fd: Fd, readonly log: string) {}
