@@ -47,7 +47,9 @@ function loadBundle(st, argv) {
   const cacheFile = path.join(dir, key);
   let cachedData;
   try {
-    cachedData = fs.readFileSync(cacheFile);
+    // Compiled code runs as whoever runs siesta (root): trust only a cache this user wrote and nobody else can.
+    const cst = fs.statSync(cacheFile);
+    if (cst.uid === process.geteuid() && (cst.mode & 0o022) === 0) cachedData = fs.readFileSync(cacheFile);
   } catch {
     cachedData = undefined;
   }
@@ -61,7 +63,7 @@ function loadBundle(st, argv) {
       // Caches of other builds, Node versions or flags will not be used again.
       for (const f of fs.readdirSync(dir)) if (f.startsWith(`${modeOf(argv)}-`) && f !== key) fs.rmSync(path.join(dir, f), { force: true });
       const tmp = `${cacheFile}.${process.pid}`;
-      fs.writeFileSync(tmp, script.createCachedData());
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
       fs.renameSync(tmp, cacheFile);
     } catch {
       // A read-only install: start-up just stays slower.
