@@ -21,6 +21,7 @@ export function genBuiltin(g: ProbeCodegen, name: string): void {
       b.emit(call('get_current_pid_tgid'), mov32Reg(R0, R0));
       return;
     case 'uid':
+    case 'username':
       b.emit(call('get_current_uid_gid'), mov32Reg(R0, R0));
       return;
     case 'gid':

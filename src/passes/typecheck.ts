@@ -465,6 +465,8 @@ function checkProbe(program: Program, probe: ResolvedProbe, maps: Map<string, Ma
         return u32;
       case 'nsecs': case 'elapsed': case 'jiffies': case 'cgroup':
         return u64;
+      case 'username':
+        return { kind: 'username' };
       case 'comm':
         return string(16);
       case 'probe': case 'func':

@@ -34,6 +34,7 @@ import type { ParsedPrintf, PrintfOptions, StackValue, Value, ValueKind } from '
 import { formatPrintf, inetText, parsePrintfFormat, strftimeNs } from '../output/index.js';
 import type { RecordField, Type } from '../types/types.js';
 import { sizeOf } from '../types/types.js';
+import { userName } from './users.js';
 
 /** Hooks for values the decoder cannot render from bytes alone. */
 export interface DecodeOptions {
@@ -227,6 +228,8 @@ export function decodeValue(view: DataView, offset: number, type: Type, options:
     }
     case 'timestamp':
       return { kind: 'string', value: strftimeNs(type.format, readUint(view, offset, 8), options.clockOffsetNs ?? monotonicClockOffsetNs()) };
+    case 'username':
+      return { kind: 'string', value: userName(Number(readUint(view, offset, 8) & 0xffffffffn)) };
     case 'inet':
       return { kind: 'string', value: inetText(Number(readUint(view, offset, 8) & 0xffffn), bytesAt(view, offset + 8, 16)) };
     case 'record': {
@@ -254,7 +257,7 @@ export function valueKindOf(type: Type): ValueKind {
     case 'record': return type.fields === null ? 'buffer' : 'record';
     case 'agg': return 'int';
     case 'unknown': return 'none';
-    case 'timestamp': case 'inet': return 'string';
+    case 'timestamp': case 'inet': case 'username': return 'string';
     default: return type.kind;
   }
 }

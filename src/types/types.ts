@@ -50,6 +50,8 @@ export type Type =
   | { kind: 'stack'; user: boolean; mode?: StackMode; limit?: number }
   /** `strftime(format, ns)`: nanoseconds since boot, printed as wall-clock time with `format` by the runtime. */
   | { kind: 'timestamp'; format: string }
+  /** `username`: the uid (u64), printed by the runtime as the user's name from the password database. */
+  | { kind: 'username' }
   /** `ntop()`: an address family (u64: AF_INET or AF_INET6) then 16 address bytes, printed as text by the runtime. */
   | { kind: 'inet' }
   /** Aggregation values, only as map values. */
@@ -117,7 +119,7 @@ export function sizeOf(t: Type): number {
     case 'record': return t.size;
     case 'array': return sizeOf(t.elem) * t.len;
     case 'tuple': return t.size;
-    case 'stack': case 'timestamp': return 8;
+    case 'stack': case 'timestamp': case 'username': return 8;
     case 'inet': return 24;
     case 'agg': return 8;
     case 'none': case 'unknown': return 0;
@@ -130,7 +132,7 @@ export function alignOf(t: Type): number {
     case 'int': return t.size;
     case 'bool': case 'string': return 1;
     case 'buffer': return 4;
-    case 'pointer': case 'ksym': case 'usym': case 'stack': case 'agg': case 'timestamp': case 'inet': return 8;
+    case 'pointer': case 'ksym': case 'usym': case 'stack': case 'agg': case 'timestamp': case 'inet': case 'username': return 8;
     case 'record': return t.fields ? Math.min(8, Math.max(1, ...t.fields.map((f) => alignOf(f.type)))) : 8;
     case 'array': return alignOf(t.elem);
     case 'tuple': return Math.max(1, ...t.elems.map(alignOf));
@@ -155,7 +157,7 @@ export function tuple(elems: Type[]): Type {
 /** True for types held in one register (integers, bools, pointers, kernel symbols; usym carries a pid too). */
 export function isScalar(t: Type): boolean {
   return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'ksym' || t.kind === 'stack' ||
-    t.kind === 'timestamp';
+    t.kind === 'timestamp' || t.kind === 'username';
 }
 
 /** True for integer-like types usable in arithmetic. */
@@ -179,6 +181,7 @@ export function typeName(t: Type): string {
     case 'stack': return t.user ? 'ustack' : 'kstack';
     case 'timestamp': return 'timestamp';
     case 'inet': return 'inet';
+    case 'username': return 'username';
     case 'agg': return `${t.fn}_t`;
     case 'none': return 'none';
     case 'unknown': return 'unknown';
