@@ -146,3 +146,20 @@ describe('kernel path of a returned descriptor', () => {
     assert.equal(markRead('/tmp/t/p0001', decoded[0]!), '/tmp/t/p0001~fd');
   });
 });
+
+describe('a record waiting for the syscall exit', () => {
+  it('is sent at once, its reads still marked lost, when the pending map is full', () => {
+    const s = script('tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(args.filename)); }');
+    const lines = disassemble(s.spec.programs[0]!.code);
+    const update = lines.findIndex((l) => /call bpf_map_update_elem#2/.test(l));
+    assert.ok(update > 0, 'the record is stored in the pending map');
+    // The update's result is checked: a failure (E2BIG, the map full) jumps back to the output of the record.
+    const check = /^(\d+): \(55\) if r0 != 0x0 goto pc(-\d+)$/.exec(lines[update + 1]!);
+    assert.ok(check, `after the update: ${lines[update + 1]}`);
+    const target = Number(check[1]) + 1 + Number(check[2]);
+    const at = lines.findIndex((l) => l.startsWith(`${target}: `));
+    assert.ok(at >= 0 && at < update, 'a jump back to code before the store');
+    const output = lines.slice(at, update).findIndex((l) => /call bpf_ringbuf_(output|reserve)/.test(l));
+    assert.ok(output >= 0, 'that code writes the record to the ring buffer');
+  });
+});
