@@ -114,8 +114,19 @@ export class NotifLoop {
   readonly args: BigUint64Array;
   readonly #fd: number;
   readonly #view: DataView;
-  readonly #base: bigint;
+  readonly #bytes: Uint8Array;
   readonly #scratchBytes: number;
+  /** Addresses of the arena's parts, computed once: BigInt arithmetic per call shows in a trap's cost. */
+  readonly #pollAddr: bigint;
+  readonly #notifAddr: bigint;
+  readonly #respAddr: bigint;
+  readonly #liovAddr: bigint;
+  readonly #riovAddr: bigint;
+  readonly #iovecsAddr: bigint;
+  readonly #scratchAddr: bigint;
+  /** BigInt(n) of the last read length, reused while lengths repeat (they usually do). */
+  #lastLength = -1;
+  #lastLengthBig = 0n;
 
   /** `fd` is a listener this loop uses but does not own; `scratchBytes` is the most one read() copies. */
   constructor(fd: number, scratchBytes: number, maxIovecs: number) {
@@ -123,13 +134,21 @@ export class NotifLoop {
     const arena = new ArrayBuffer(A_SCRATCH + scratchBytes);
     this.#fd = fd;
     this.#view = new DataView(arena);
-    this.#base = sys().addressOf(new Uint8Array(arena));
+    this.#bytes = new Uint8Array(arena);
+    const base = sys().addressOf(this.#bytes);
+    this.#pollAddr = base + BigInt(A_POLLFD);
+    this.#notifAddr = base + BigInt(A_NOTIF);
+    this.#respAddr = base + BigInt(A_RESP);
+    this.#liovAddr = base + BigInt(A_LIOV);
+    this.#riovAddr = base + BigInt(A_RIOV);
+    this.#iovecsAddr = base + BigInt(A_IOVECS);
+    this.#scratchAddr = base + BigInt(A_SCRATCH);
     this.#scratchBytes = scratchBytes;
     this.args = new BigUint64Array(arena, A_NOTIF + 32, 6);
     this.#view.setInt32(A_POLLFD, fd, true);
     this.#view.setInt16(A_POLLFD + 4, POLLIN, true);
     this.#view.setUint32(A_RESP + 20, SECCOMP_USER_NOTIF_FLAG_CONTINUE, true);
-    this.#view.setBigUint64(A_LIOV, this.#base + BigInt(A_SCRATCH), true);
+    this.#view.setBigUint64(A_LIOV, this.#scratchAddr, true);
   }
 
   /**
@@ -147,7 +166,7 @@ export class NotifLoop {
    */
   wait(timeoutMs: number): 'ready' | 'idle' | 'closed' {
     this.#view.setInt16(A_POLLFD + 6, 0, true);
-    const r = sys().syscall(NR_poll, [this.#base + BigInt(A_POLLFD), 1, timeoutMs]);
+    const r = sys().syscall(NR_poll, [this.#pollAddr, 1, timeoutMs]);
     if (r === -EINTR || r === 0) return 'idle';
     if (r < 0) return 'closed';
     const revents = this.#view.getInt16(A_POLLFD + 6, true);
@@ -162,8 +181,8 @@ export class NotifLoop {
    */
   receive(): boolean {
     // NOTIF_RECV requires a zeroed struct (EINVAL otherwise, 5.9+).
-    for (let i = 0; i < 80; i += 8) this.#view.setBigUint64(A_NOTIF + i, 0n, true);
-    return sys().syscall(NR_ioctl, [this.#fd, SECCOMP_IOCTL_NOTIF_RECV, this.#base + BigInt(A_NOTIF)]) === 0;
+    this.#bytes.fill(0, A_NOTIF, A_NOTIF + 80);
+    return sys().syscall(NR_ioctl, [this.#fd, SECCOMP_IOCTL_NOTIF_RECV, this.#notifAddr]) === 0;
   }
 
   /** The thread that made the last notification's call. */
@@ -179,10 +198,14 @@ export class NotifLoop {
   /** Reads (and so faults in) up to `length` bytes of `pid`'s memory at `address`; returns the bytes read or -errno. */
   read(pid: number, address: bigint, length: number): number {
     const n = Math.min(length, this.#scratchBytes);
-    this.#view.setBigUint64(A_LIOV + 8, BigInt(n), true);
+    if (n !== this.#lastLength) {
+      this.#lastLength = n;
+      this.#lastLengthBig = BigInt(n);
+    }
+    this.#view.setBigUint64(A_LIOV + 8, this.#lastLengthBig, true);
     this.#view.setBigUint64(A_RIOV, address, true);
-    this.#view.setBigUint64(A_RIOV + 8, BigInt(n), true);
-    return sys().syscall(NR_process_vm_readv, [pid, this.#base + BigInt(A_LIOV), 1, this.#base + BigInt(A_RIOV), 1, 0]);
+    this.#view.setBigUint64(A_RIOV + 8, this.#lastLengthBig, true);
+    return sys().syscall(NR_process_vm_readv, [pid, this.#liovAddr, 1, this.#riovAddr, 1, 0]);
   }
 
   /** Reads `count` struct iovec of `pid` at `address`; returns how many were read whole (see iovec()). */
@@ -192,9 +215,9 @@ export class NotifLoop {
     this.#view.setBigUint64(A_RIOV, address, true);
     this.#view.setBigUint64(A_RIOV + 8, BigInt(bytes), true);
     // Aim the local iovec at the iovec region for this read, then back at the scratch.
-    this.#view.setBigUint64(A_LIOV, this.#base + BigInt(A_IOVECS), true);
-    const r = sys().syscall(NR_process_vm_readv, [pid, this.#base + BigInt(A_LIOV), 1, this.#base + BigInt(A_RIOV), 1, 0]);
-    this.#view.setBigUint64(A_LIOV, this.#base + BigInt(A_SCRATCH), true);
+    this.#view.setBigUint64(A_LIOV, this.#iovecsAddr, true);
+    const r = sys().syscall(NR_process_vm_readv, [pid, this.#liovAddr, 1, this.#riovAddr, 1, 0]);
+    this.#view.setBigUint64(A_LIOV, this.#scratchAddr, true);
     return r > 0 ? Math.floor(r / 16) : 0;
   }
 
@@ -210,7 +233,7 @@ export class NotifLoop {
   continue(): void {
     this.#view.setBigUint64(A_RESP, this.#view.getBigUint64(A_NOTIF, true), true);
     let r: number;
-    do r = sys().syscall(NR_ioctl, [this.#fd, SECCOMP_IOCTL_NOTIF_SEND, this.#base + BigInt(A_RESP)]);
+    do r = sys().syscall(NR_ioctl, [this.#fd, SECCOMP_IOCTL_NOTIF_SEND, this.#respAddr]);
     while (r === -EINTR);
   }
 }
