@@ -2,7 +2,7 @@
  * Builtin function calls in generated code. Output functions (printf, print, exit, time...) build a record
  * in scratch and send it to the runtime through the events ring buffer; the others compute a value.
  */
-import { alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldImm64, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, st, stx } from '../asm/index.js';
+import { alu64Imm, alu64Reg, call, ja, jmpImm, jmpReg, ldBtfId, ldImm64, ldMapFd, ldx, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, st, stx } from '../asm/index.js';
 import type { Call, Expr } from '../lang/index.js';
 import { getoptValue } from '../passes/cli-opts.js';
 import { constantInt, kaddrName } from '../passes/typecheck-calls.js';
@@ -152,6 +152,17 @@ export function genCall(g: ProbeCodegen, c: Call, dst: number | null, statusOff?
       const addr = name === null ? null : g.options.kernelSymbol?.(name);
       if (addr == null) throw new CodegenError(`kaddr(): no address for ${String(name)}`);
       b.emit(ldImm64(R0, addr));
+      return;
+    }
+    case 'percpu_kaddr': {
+      // The variable's vmlinux BTF id is filled in by the loader (a kernel without it refuses to load); its
+      // address on CPU `cpu` (bpf_per_cpu_ptr, NULL past the last CPU), or on this CPU (bpf_this_cpu_ptr).
+      const name = kaddrName(c, g.options.params);
+      if (name === null) throw new CodegenError('percpu_kaddr(): no variable name');
+      if (c.args[1]) {
+        g.scalar(c.args[1]);
+        b.emit(mov64Reg(R2, R0), ldBtfId(R1, name, 'var'), call('per_cpu_ptr'));
+      } else b.emit(ldBtfId(R1, name, 'var'), call('this_cpu_ptr'));
       return;
     }
     case 'getopt': {

@@ -313,6 +313,12 @@ const CHECKERS: Record<string, Checker> = {
     else if (ctx.options.kernelSymbol?.(name) == null) ctx.diags.error(null, `Failed to compile: Failed to resolve kernel symbol: ${name}`);
     return u64;
   },
+  percpu_kaddr(c, ctx) {
+    if (!arity(c, ctx, 1, 2)) return u64;
+    if (kaddrName(c, ctx.options.params) === null) ctx.diags.error(c.args[0]!.loc, 'percpu_kaddr() expects a string literal');
+    if (c.args[1]) integerArg(c.args[1], c, ctx);
+    return u64;
+  },
   getopt(c, ctx) {
     if (!arity(c, ctx, 1, 2)) return unknown;
     const v = getoptValue(c, ctx.options.named ?? new Map());
