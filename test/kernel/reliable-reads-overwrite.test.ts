@@ -2,30 +2,15 @@
 // after the kernel has read them and before the call returns (test/fixtures/overwrite.c). A value read after the
 // kernel's own read may hold the new bytes: it must be labelled, never printed as if read at the event.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
 import { kernelUnavailable } from '../helpers/kernel.js';
+import { fixtureBinary, SIESTA_BIN } from '../helpers/fixtures.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/siesta.cjs');
+const bin = SIESTA_BIN;
 const skip = kernelUnavailable() ?? false;
 const N = 1000;
-let dir = '';
-let built: string | null = null;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'siesta-overwrite-'));
-  try {
-    execFileSync('gcc', ['-O1', '-pthread', '-o', join(dir, 'siesta-overwrite'), join(root, 'test/fixtures/overwrite.c')]);
-    built = join(dir, 'siesta-overwrite');
-  } catch {
-    built = null;
-  }
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const fx = fixtureBinary('overwrite.c', 'siesta-overwrite', ['-pthread']);
 
 // comm is cut to 15 bytes; the clobbering thread renames itself, so only the caller's calls are printed.
 const SCRIPT = 'tracepoint:syscalls:sys_enter_openat /comm == "siesta-overwrit"/ { printf("P %s\\n", str(args.filename)); } ' +
@@ -33,7 +18,7 @@ const SCRIPT = 'tracepoint:syscalls:sys_enter_openat /comm == "siesta-overwrit"/
 
 /** The traced calls on the FIFOs: `P path` for openat, `H path flags resolve` for openat2 (each value maybe marked). */
 function run(extra: string[]): { paths: string[]; hows: string[]; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...extra, '-e', SCRIPT, '-c', `./siesta-overwrite ${N}`], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bin, ...extra, '-e', SCRIPT, '-c', `./siesta-overwrite ${N}`], { cwd: fx.dir, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   // The fixture's ground truth: every argument page was absent before the call, and the kernel opened the old path.
   assert.match(r.stdout, new RegExp(`^calls=${2 * N} absent=${2 * N} kernel_old=${2 * N}$`, 'm'), r.stderr.slice(-2000));
@@ -47,7 +32,7 @@ function run(extra: string[]): { paths: string[]; hows: string[]; stdout: string
 }
 
 test('overwrite during the call, default mode: every value that could hold the new bytes is labelled', { skip }, (t) => {
-  if (!built) return t.skip('gcc is not installed');
+  if (fx.missing) return t.skip(fx.missing);
   const { paths, hows, stdout, stderr } = run([]);
   assert.equal(paths.length, N);
   assert.equal(hows.length, N);
@@ -71,7 +56,7 @@ test('overwrite during the call, default mode: every value that could hold the n
 });
 
 test('overwrite during the call, --exact with a multi-threaded command: exact values are the bytes the kernel read', { skip }, (t) => {
-  if (!built) return t.skip('gcc is not installed');
+  if (fx.missing) return t.skip(fx.missing);
   const { paths, hows, stderr } = run(['--exact']);
   assert.equal(paths.length, N);
   assert.equal(hows.length, N);

@@ -3,30 +3,15 @@
 // signal_generate runs inside the first probe's run, on the same CPU, and fills its own scratch. With one
 // buffer per CPU the outer probe then printed the inner probe's string; each run must keep its own.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
 import { programSupport } from '../../src/kernel/features.js';
 import { kernelUnavailable } from '../helpers/kernel.js';
+import { fixtureBinary, SIESTA_BIN } from '../helpers/fixtures.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/siesta.cjs');
+const bin = SIESTA_BIN;
 const N = 200;
-let dir = '';
-let target = '';
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'siesta-scratch-nesting-'));
-  try {
-    execFileSync('gcc', ['-O1', '-o', join(dir, 'siesta-getppid'), join(root, 'test/fixtures/getppid-loop.c')]);
-    target = join(dir, 'siesta-getppid');
-  } catch {
-    target = '';
-  }
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const fx = fixtureBinary('getppid-loop.c', 'siesta-getppid');
 
 function missing(): string | null {
   const k = kernelUnavailable();
@@ -44,8 +29,8 @@ rawtracepoint:signal_generate /pid == cpid/ { $t = "${INNER}"; printf("I %s %d\\
 END { clear(@depth); }`;
 
 test('a probe that fires inside another probe on the same CPU does not overwrite its scratch', { skip: missing() ?? false }, (t) => {
-  if (!target) return t.skip('gcc is not installed');
-  const r = spawnSync(process.execPath, [bin, '-e', SCRIPT, '-c', `${target} ${N}`], { encoding: 'utf8', timeout: 60_000 });
+  if (fx.missing) return t.skip(fx.missing);
+  const r = spawnSync(process.execPath, [bin, '-e', SCRIPT, '-c', `${fx.path} ${N}`], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n').filter((l) => /^[OI] /.test(l));
   const outer = lines.filter((l) => l.startsWith('O '));

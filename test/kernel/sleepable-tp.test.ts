@@ -2,34 +2,19 @@
 // as if tp.s loaded falls back to its plain program and exit re-read silently, with the torture workload's output
 // unchanged; and the start-up notice for probes whose reads nothing can recover, from the command line.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
+import { test } from 'node:test';
 import { compile } from '../../src/codegen/compile.js';
 import { programSupport } from '../../src/kernel/features.js';
 import { hostKernelInfo } from '../../src/kernel/host-info.js';
 import { Session, type SessionEvent } from '../../src/runtime/session.js';
 import type { KernelInfo } from '../../src/types/kernel-info.js';
 import { assertNoLeaks, kernelUnavailable, objectBaseline } from '../helpers/kernel.js';
+import { fixtureBinary, SIESTA_BIN } from '../helpers/fixtures.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/siesta.cjs');
+const bin = SIESTA_BIN;
 const noKernel = kernelUnavailable();
-let dir = '';
-let torture = '';
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'siesta-sleepable-tp-'));
-  try {
-    execFileSync('gcc', ['-O1', '-o', join(dir, 'siesta-torture'), join(root, 'test/fixtures/torture.c')]);
-    torture = join(dir, 'siesta-torture');
-  } catch {
-    torture = '';
-  }
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const torture = fixtureBinary('torture.c', 'siesta-torture');
 
 const SCRIPT = 'tracepoint:syscalls:sys_enter_openat /comm == "siesta-torture"/ { printf("P %s\\n", str(args.filename)); } ' +
   'tracepoint:syscalls:sys_enter_openat2 /comm == "siesta-torture"/ { printf("H %s %x %x\\n", str(args.filename), args.how->flags, args.how->resolve); }';
@@ -41,7 +26,7 @@ function refusesSleepableTp(): string | null {
 }
 
 test('compiled as if tp.s loaded, a kernel that refuses it runs the plain program and its exit re-read, silently, with the same output', { skip: refusesSleepableTp() ?? false }, async (t) => {
-  if (!torture) return t.skip('gcc is not installed');
+  if (torture.missing) return t.skip(torture.missing);
   const n = 1000;
   // The feature probe answers yes: the compiler emits sleepable programs, as it would on a 7.2 kernel.
   const kernel = Object.create(hostKernelInfo(), { sleepableSyscallTracepoints: { value: () => true } }) as KernelInfo;
@@ -60,7 +45,7 @@ test('compiled as if tp.s loaded, a kernel that refuses it runs the plain progra
   try {
     refused = s.refusedSleepable;
     loud = s.sleepFallbacks;
-    const child = spawn(torture, ['dontneed', String(n)], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(torture.path, ['dontneed', String(n)], { cwd: torture.dir, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     await new Promise((resolve) => child.on('close', resolve));
     await s.stop();

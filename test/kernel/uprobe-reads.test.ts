@@ -2,35 +2,20 @@
 // runs as a sleepable program and reads with faulting helpers, so strings in pages that are not resident at the
 // probe are read exactly; a non-sleepable (bpftrace-style) read at the same probe loses them.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
+import { test } from 'node:test';
 import { compile } from '../../src/codegen/compile.js';
 import { programSupport } from '../../src/kernel/features.js';
 import { hostKernelInfo } from '../../src/kernel/host-info.js';
 import { Session, type SessionEvent } from '../../src/runtime/session.js';
 import type { KernelInfo } from '../../src/types/kernel-info.js';
 import { assertNoLeaks, kernelUnavailable, objectBaseline } from '../helpers/kernel.js';
+import { fixtureBinary, SIESTA_BIN } from '../helpers/fixtures.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/siesta.cjs');
+const bin = SIESTA_BIN;
 const noKernel = kernelUnavailable();
 const N = 1000;
-let dir = '';
-let target = '';
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'siesta-uprobe-reads-'));
-  try {
-    execFileSync('gcc', ['-O1', '-o', join(dir, 'siesta-uprobe-page'), join(root, 'test/fixtures/uprobe-page.c')]);
-    target = join(dir, 'siesta-uprobe-page');
-  } catch {
-    target = '';
-  }
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const fx = fixtureBinary('uprobe-page.c', 'siesta-uprobe-page');
 
 /** Why the sleepable-uprobe tests cannot run here, or null. */
 function sleepableMissing(): string | null {
@@ -39,21 +24,21 @@ function sleepableMissing(): string | null {
   return s.ok ? null : `sleepable uprobes do not load here: ${s.reason}`;
 }
 
-const probe = () => `uprobe:${target}:siesta_use`;
+const probe = () => `uprobe:${fx.path}:siesta_use`;
 const SCRIPT = () => `${probe()} { printf("U %s %s %x\\n", str(arg0), str(arg1), *(uint8 *)arg1); }`;
 const REPORT = new RegExp(`^calls=${N} absent=${N} sum=\\d+$`, 'm');
 
 test('siesta -l -v shows uprobes as may-sleep where uprobe.s loads', { skip: noKernel ?? false }, (t) => {
-  if (!target) return t.skip('gcc is not installed');
-  const r = spawnSync(process.execPath, [bin, '-l', '-v', `uprobe:${target}:siesta_*`], { encoding: 'utf8' });
+  if (fx.missing) return t.skip(fx.missing);
+  const r = spawnSync(process.execPath, [bin, '-l', '-v', `uprobe:${fx.path}:siesta_*`], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const context = programSupport('uprobe', true).ok ? 'may-sleep' : 'atomic';
-  assert.equal(r.stdout, `uprobe:${target}:siesta_use\n    (context: ${context})\n`);
+  assert.equal(r.stdout, `uprobe:${fx.path}:siesta_use\n    (context: ${context})\n`);
 });
 
 test('strings in never-touched pages: a uprobe reads them exactly (sleepable program)', { skip: sleepableMissing() ?? false }, (t) => {
-  if (!target) return t.skip('gcc is not installed');
-  const r = spawnSync(process.execPath, [bin, '-e', SCRIPT(), '-c', `${target} ${N}`], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  if (fx.missing) return t.skip(fx.missing);
+  const r = spawnSync(process.execPath, [bin, '-e', SCRIPT(), '-c', `${fx.path} ${N}`], { cwd: fx.dir, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, REPORT, 'every string page was absent when the function was called');
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('U'));
@@ -68,11 +53,11 @@ test('strings in never-touched pages: a uprobe reads them exactly (sleepable pro
 });
 
 test('four threads whose probes sleep on page faults at once: no probe sees another thread\'s bytes', { skip: sleepableMissing() ?? false }, (t) => {
-  if (!target) return t.skip('gcc is not installed');
+  if (fx.missing) return t.skip(fx.missing);
   // While one probe sleeps on a fault, others run on the same CPU: with one scratch buffer per CPU they would
   // overwrite its half-built record (measured: about 60% of the records mixed or emptied). Each thread's
   // probe works in a buffer of its own.
-  const r = spawnSync(process.execPath, [bin, '-e', SCRIPT(), '-c', `${target} ${N} 4`], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bin, '-e', SCRIPT(), '-c', `${fx.path} ${N} 4`], { cwd: fx.dir, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, REPORT);
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('U'));
@@ -96,7 +81,7 @@ async function runInProcess(source: string, kernel: KernelInfo): Promise<{ texts
   let stdout = '';
   const events: SessionEvent[] = [];
   try {
-    const child = spawn(target, [String(N)], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(fx.path, [String(N)], { cwd: fx.dir, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     await new Promise((resolve) => child.on('close', resolve));
     await s.stop();
@@ -110,7 +95,7 @@ async function runInProcess(source: string, kernel: KernelInfo): Promise<{ texts
 }
 
 test('the same probe without sleepable uprobes (a bpftrace-style entry read) loses every string, labelled', { skip: noKernel ?? false }, async (t) => {
-  if (!target) return t.skip('gcc is not installed');
+  if (fx.missing) return t.skip(fx.missing);
   const host = hostKernelInfo();
   const plain = Object.create(host, { sleepableUprobes: { value: () => false } }) as KernelInfo;
   const { texts, stdout } = await runInProcess(`${probe()} { printf("U %s\\n", str(arg0)); }`, plain);
@@ -120,7 +105,7 @@ test('the same probe without sleepable uprobes (a bpftrace-style entry read) los
 });
 
 test('a sleepable uprobe that needs a map a sleepable program may not use falls back to the plain program', { skip: sleepableMissing() ?? false }, async (t) => {
-  if (!target) return t.skip('gcc is not installed');
+  if (fx.missing) return t.skip(fx.missing);
   // ustack needs a stack-trace map: "Sleepable programs can only use array, hash, ringbuf and local storage maps".
   const { texts, stdout, fallbacks } = await runInProcess(`${probe()} { @[ustack] = count(); printf("U %s\\n", str(arg0)); }`, hostKernelInfo());
   assert.match(stdout, REPORT);
@@ -131,10 +116,10 @@ test('a sleepable uprobe that needs a map a sleepable program may not use falls 
 });
 
 test('bpftrace, when installed, prints these strings empty', { skip: noKernel ?? false }, (t) => {
-  if (!target) return t.skip('gcc is not installed');
+  if (fx.missing) return t.skip(fx.missing);
   const which = spawnSync('sh', ['-c', 'command -v bpftrace'], { encoding: 'utf8' });
   if (which.status !== 0) return t.skip('bpftrace is not installed');
-  const r = spawnSync(which.stdout.trim(), ['-e', `${probe()} { printf("U %s|\\n", str(arg0)); }`, '-c', `${target} ${N}`], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(which.stdout.trim(), ['-e', `${probe()} { printf("U %s|\\n", str(arg0)); }`, '-c', `${fx.path} ${N}`], { cwd: fx.dir, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, REPORT);
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('U '));
