@@ -33,6 +33,7 @@ import {
   infoKind,
   kindName,
   toBtfKind,
+  trailingWords,
 } from './uapi.js';
 import type { BtfKind, BtfKindName } from './uapi.js';
 
@@ -72,6 +73,19 @@ export interface BtfSignature {
 }
 
 const VOID: BtfType = { kind: BTF_KIND_UNKN, id: 0, name: '' };
+
+/**
+ * Whether saved type offsets fit this type section: the first record at 0, ascending, and the last record
+ * ending exactly where the section ends (a list cut short, or made for another blob, does not).
+ */
+function fitsTypeSection(offsets: Int32Array, words: Uint32Array): boolean {
+  const n = offsets.length;
+  if (n === 0 || offsets[0] !== 0) return false;
+  const last = offsets[n - 1] as number;
+  if (last + 3 > words.length || (n > 1 && (offsets[n - 2] as number) >= last)) return false;
+  const info = words[last + 1] as number;
+  return last + 3 + trailingWords((info >>> 24) & 0x1f, info & 0xffff) === words.length;
+}
 
 /**
  * Facts about a blob found by an earlier parse of the same bytes (vmlinux BTF does not change while the kernel
@@ -115,8 +129,7 @@ export class Btf implements BtfTypeLookup {
     this.base = base;
     this.words = typeWords(bytes, this.header);
     const given = known.typeOffsets;
-    // A saved index is taken if it fits this blob (first record at 0, last inside the section).
-    this.offsets = given && given.length > 0 && given[0] === 0 && (given[given.length - 1] as number) + 3 <= this.words.length ? given : indexTypes(this.words);
+    this.offsets = given && fitsTypeSection(given, this.words) ? given : indexTypes(this.words);
     for (const [name, ids] of known.names ?? []) this.found.set(name, ids);
     this.strings = stringSection(bytes, this.header);
     this.strBase = base === undefined ? 0 : base.strEnd;

@@ -365,4 +365,8 @@ test('a known index from an earlier parse spares the passes over the types; one 
   const third = Btf.parse(blob, undefined, { typeOffsets: Int32Array.from([3, 6]) });
   assert.deepEqual([...third.knownIndex.typeOffsets], [...known.typeOffsets]);
   assert.equal(third.typeById(y!).name, 'y');
+  // Nor is a list cut short: its last record would not end where the type section does.
+  const cut = Btf.parse(blob, undefined, { typeOffsets: known.typeOffsets.slice(0, -1) });
+  assert.deepEqual([...cut.knownIndex.typeOffsets], [...known.typeOffsets]);
+  assert.equal(cut.typeCount, first.typeCount);
 });
