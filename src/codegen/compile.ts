@@ -254,8 +254,9 @@ export function compile(source: string, kernel: KernelInfo, o: CompileOptions = 
       programs,
       ...(funcBtf ? { btf: funcBtf } : {}),
     };
+    const userSymbols = typed.probes.some((pt) => [...pt.exprs.values()].some((t) => t.kind === 'usym' || (t.kind === 'stack' && t.user)));
     const resources: Resources = {
-      maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, deferred: res.deferred, stackMaps: res.stackMaps, joins: res.joins, helperErrors: res.helperErrors, programs: infos,
+      userSymbols, maps: [...res.maps.values()], formats: res.formats, printValues: res.printValues, timeFormats: res.timeFormats, deferred: res.deferred, stackMaps: res.stackMaps, joins: res.joins, helperErrors: res.helperErrors, programs: infos,
       eventsMap: EVENTS_MAP, dropsMap: DROPS_MAP, globalsMap: GLOBALS_MAP, ...(wq ? { wqCtlMap: WQ_CTL_MAP } : {}),
     };
     return { ok: true, script: { spec, resources, probes, ast: parsed.program, typed, sourceMap, source, config }, diagnostics: diags };

@@ -155,6 +155,11 @@ export interface ProgramInfo {
 
 /** Everything the runtime needs besides the loaded objects. */
 export interface Resources {
+  /**
+   * Whether some value is a user-space symbol or stack (usym, ustack): the runtime then keeps the traced
+   * process's mappings while it lives, so they can still be named after it exits.
+   */
+  userSymbols: boolean;
   maps: ScriptMap[];
   formats: FormatEvent[];
   printValues: PrintValueEvent[];

@@ -312,7 +312,7 @@ export class Session {
    * maps printed after it exited are still symbolised (bpftrace likewise resolves the target's symbols early).
    */
   #watchMappings(pid: number | undefined): void {
-    if (pid === undefined) return;
+    if (pid === undefined || !this.#script.resources.userSymbols) return;
     const timer = setInterval(() => this.#symbolizer.addresses.refresh(pid), 50);
     timer.unref();
     this.#abort.signal.addEventListener('abort', () => clearInterval(timer));
