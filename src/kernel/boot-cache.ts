@@ -8,7 +8,7 @@
  * its contents decide what siesta loads into the kernel. Off by default: the library API probes in every
  * process; the CLI turns it on (`keepKernelFactsForBoot`).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the facts of all boots are kept. */
@@ -68,7 +68,7 @@ export function readBootFact(name: string): Buffer | undefined {
 export function writeBootFact(name: string, data: string | Uint8Array): void {
   if (!state) return;
   try {
-    if (!statExists(state.dir)) {
+    if (!existsSync(state.dir)) {
       mkdirSync(state.dir, { recursive: true, mode: 0o700 });
       // Facts of earlier boots (a /run that is not a tmpfs) are of no use any more.
       for (const d of readdirSync(state.root)) if (join(state.root, d) !== state.dir) rmSync(join(state.root, d), { recursive: true, force: true });
@@ -79,14 +79,5 @@ export function writeBootFact(name: string, data: string | Uint8Array): void {
     renameSync(tmp, file);
   } catch {
     // A read-only /run, or not root: the next run finds these facts again.
-  }
-}
-
-function statExists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

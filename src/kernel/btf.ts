@@ -1,12 +1,10 @@
 /** The running kernel's BTF: read once, lazily, and shared by the compiler, the loader and the feature probes. */
 import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
-import { Btf, type KnownIndex, loadVmlinuxBtf, toBtfKind, VMLINUX_BTF_PATH } from '../btf/index.js';
+import { Btf, type KnownIndex, loadVmlinuxBtf, VMLINUX_BTF_PATH } from '../btf/index.js';
 import { bootCacheEnabled, readBootFact, writeBootFact } from './boot-cache.js';
 import { mmapFd, uapi } from '../sys/index.js';
 
 let vmlinux: Btf | null | undefined;
-/** Type ids by name, filled by single lookups and by `prefetchKernelTypes` batches. */
-const idsByName = new Map<string, readonly number[]>();
 
 /**
  * Maps /sys/kernel/btf/vmlinux read-only (6.16+; the file refuses shared or writable mappings). sysfs hands
@@ -81,33 +79,12 @@ export function kernelBtf(): Btf | null {
   return vmlinux;
 }
 
-function idsOf(btf: Btf, name: string): readonly number[] {
-  let ids = idsByName.get(name);
-  if (ids === undefined) {
-    ids = btf.findByName(name);
-    idsByName.set(name, ids);
-  }
-  return ids;
-}
-
-/**
- * Resolves a batch of names in one pass over vmlinux BTF (see Btf.findManyByName), so that the lookups that
- * follow are answered from memory. Feature probes call it with every name they may ask for.
- */
-export function prefetchKernelTypes(names: readonly string[]): void {
-  const btf = kernelBtf();
-  if (!btf) return;
-  const missing = names.filter((n) => !idsByName.has(n));
-  if (missing.length === 0) return;
-  for (const [name, ids] of btf.findManyByName(missing)) idsByName.set(name, ids);
-}
-
 /** vmlinux BTF id lookups for the loader (kfunc calls, tp_btf/fentry attach targets). */
 export const kernelTypes = {
   typeId(name: string, kind: 'func' | 'typedef' | 'struct' | 'var'): number | undefined {
     const btf = kernelBtf();
     if (!btf) return undefined;
-    const k = toBtfKind(kind);
-    return idsOf(btf, name).find((id) => btf.kindOf(id) === k);
+    // Btf keeps what its scans found, and hinted names ride along with the first scan (hintKernelNames).
+    return btf.findByName(name, kind);
   },
 };

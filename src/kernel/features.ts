@@ -10,7 +10,7 @@ import {
 import { BTF_FUNC_GLOBAL, BtfBuilder } from '../btf/index.js';
 import { btfLoad, encodeFuncInfo, errnoName, type Fd, mapCreate, progLoadOnce, SysError, uapi } from '../sys/index.js';
 import { bootCacheEnabled, readBootFact, writeBootFact } from './boot-cache.js';
-import { hintKernelNames, kernelBtf, kernelTypes, prefetchKernelTypes } from './btf.js';
+import { hintKernelNames, kernelBtf, kernelTypes } from './btf.js';
 import { verifierReason } from './verifier-log.js';
 
 /** Whether something works here, and if not, the kernel's answer in words. */
@@ -49,21 +49,12 @@ const WQ_KFUNCS = ['bpf_wq_init', 'bpf_wq_set_callback_impl', 'bpf_wq_start'] as
 
 let emptyProgram: LinkedProgram | undefined;
 const cache = new Map<string, Support>();
-let prefetched = false;
-
 /**
- * Resolves every vmlinux name the probes and `siesta --info` ask about in one pass over the BTF: separate
- * lookups would cost a scan each and then the whole name index (~16 ms on 6.18's 127k types, cold).
+ * Every vmlinux name the probes and `siesta --info` may ask about. Hinted to vmlinux BTF, they are resolved by
+ * whichever lookup first scans the types (a script's compilation, often): separate lookups would cost a scan
+ * each and then the whole name index (~16 ms on 6.18's 127k types, cold).
  */
-function prefetchNames(): void {
-  if (prefetched) return;
-  prefetched = true;
-  prefetchKernelTypes(PROBED_NAMES);
-}
-
-/** Every vmlinux name the probes may ask about. */
 const PROBED_NAMES = [...Object.values(PROBES).flatMap((p) => (p.btfTarget ? [p.btfTarget[0]] : [])), ...RELIABLE_READ_KFUNCS, ...WQ_KFUNCS];
-// Whatever looks names up first (a script's compilation, often) finds these in the same pass.
 hintKernelNames(PROBED_NAMES);
 
 function describe(e: { errno: number; log: string }): string {
@@ -75,7 +66,6 @@ function probeLoad(kind: ProbedProgram, sleepable: boolean): Support {
   const spec = PROBES[kind];
   let attachBtfId: number | undefined;
   if (spec.btfTarget) {
-    prefetchNames();
     attachBtfId = kernelTypes.typeId(spec.btfTarget[0], spec.btfTarget[1]);
     if (attachBtfId === undefined) return { ok: false, reason: kernelBtf() ? `no ${spec.btfTarget[0]} in vmlinux BTF` : 'no vmlinux BTF' };
   }
@@ -144,7 +134,6 @@ export function programSupport(kind: ProbedProgram, sleepable = false): Support 
 
 /** Whether `name` is a kernel function present in vmlinux BTF (kfuncs are FUNCs; being callable is per program type). */
 export function hasKfunc(name: string): boolean {
-  prefetchNames();
   return kernelTypes.typeId(name, 'func') !== undefined;
 }
 
@@ -200,7 +189,6 @@ const wqProgram = (): Item[] => [
  * the map fd and the kfunc BTF ids (module offset 0: vmlinux) patched into the immediates.
  */
 function probeWq(kind: 'tp_btf' | 'raw_tp'): Support {
-  prefetchNames();
   const spec = PROBES[kind];
   let attachBtfId: number | undefined;
   if (spec.btfTarget) {
