@@ -48,7 +48,7 @@ export interface RunOptions {
 }
 
 /** `-v`: each loaded program's instructions and the verifier's log of it, as bpftrace -v prints its programs. */
-export function describePrograms(programs: Session['loadedPrograms']): string {
+function describePrograms(programs: Session['loadedPrograms']): string {
   return programs.map((p) => {
     const lines = disassemble(p.code);
     const head = `Program ${p.name} (${p.internal ? `siesta's own program for ${p.probe}` : p.probe}), ${lines.length} instructions:`;

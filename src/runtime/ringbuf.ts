@@ -90,7 +90,7 @@ export class RingBufferReader implements Disposable {
       const len = hdr & 0x3fffffff;
       if (!(hdr & uapi.BPF_RINGBUF_DISCARD_BIT)) {
         // Headers are 8-byte aligned and the size a power of two, so only a payload can wrap.
-        const start = at + uapi.BPF_RINGBUF_HDR_SZ;
+        const start = (at + uapi.BPF_RINGBUF_HDR_SZ) & this.#mask;
         if (start + len <= this.#size) onRecord(data, start, len);
         else onRecord(this.#unwrap(start, len), 0, len);
         n++;
@@ -108,8 +108,8 @@ export class RingBufferReader implements Disposable {
     if (this.#wrapped.byteLength < len) this.#wrapped = new DataView(new ArrayBuffer(Math.max(len, 2 * this.#wrapped.byteLength)));
     const data = new Uint8Array(this.#data.buffer, this.#data.byteOffset, this.#size);
     const out = new Uint8Array(this.#wrapped.buffer);
-    const head = Math.max(0, this.#size - start);
-    out.set(data.subarray(start % this.#size, start % this.#size + head), 0);
+    const head = this.#size - start;
+    out.set(data.subarray(start), 0);
     out.set(data.subarray(0, len - head), head);
     return this.#wrapped;
   }
