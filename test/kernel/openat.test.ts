@@ -74,15 +74,17 @@ test('records that wrap around the end of the ring arrive whole', { skip: skip ?
   // start. The reader maps the data area once (not the kernel's double mapping) and must stitch those together.
   using coll = loadCollection(openatCollection({ ringSize: 4096 }));
   using reader = new RingBufferReader(coll.map('events'));
-  const path = '/nonexistent-siesta-wrap';
+  // Each call opens its own path, so a record stitched from stale bytes names an earlier call.
+  const path = (n: number) => `/nonexistent-siesta-wrap-${n}`;
   let ours = 0;
   let others = 0;
+  let last = -1;
   {
     using _link = attachTracepoint(coll.program('openat_events'), 'syscalls', 'sys_enter_openat');
     for (let round = 0; round < 40; round++) {
       for (let i = 0; i < 20; i++) {
         try {
-          closeSync(openSync(path, 'r'));
+          closeSync(openSync(path(round * 20 + i), 'r'));
         } catch {
           // ENOENT: the call was made, which is all the probe needs.
         }
@@ -90,8 +92,14 @@ test('records that wrap around the end of the ring arrive whole', { skip: skip ?
       reader.drain((view, offset, length) => {
         assert.equal(length, 64);
         const r = decodeOpenatRecord(view, offset);
-        if (r.pid === process.pid && r.filename === path) ours++;
-        else others++;
+        const m = /^\/nonexistent-siesta-wrap-(\d+)$/.exec(r.filename);
+        if (r.pid !== process.pid || !m) {
+          others++;
+          return;
+        }
+        assert.ok(Number(m[1]) > last, `record of call ${m[1]} after call ${last}: torn`);
+        last = Number(m[1]);
+        ours++;
       });
     }
   }
