@@ -43,7 +43,8 @@ function loadBundle(st, argv) {
   const vm = require('node:vm');
   const { Module } = require('node:module');
   const dir = path.join(path.dirname(bundled), 'cache');
-  const key = `${modeOf(argv)}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.bin`;
+  const mode = modeOf(argv);
+  const key = `${mode}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.bin`;
   const cacheFile = path.join(dir, key);
   let cachedData;
   try {
@@ -61,7 +62,7 @@ function loadBundle(st, argv) {
     try {
       fs.mkdirSync(dir, { recursive: true });
       // Caches of other builds, Node versions or flags will not be used again.
-      for (const f of fs.readdirSync(dir)) if (f.startsWith(`${modeOf(argv)}-`) && f !== key) fs.rmSync(path.join(dir, f), { force: true });
+      for (const f of fs.readdirSync(dir)) if (f.startsWith(`${mode}-`) && f !== key) fs.rmSync(path.join(dir, f), { force: true });
       const tmp = `${cacheFile}.${process.pid}`;
       fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
       fs.renameSync(tmp, cacheFile);
