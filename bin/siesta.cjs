@@ -8,8 +8,8 @@
 // compiles it as a vm.Script with V8's code cache instead, written after the first successful run of each mode
 // (script, trace, list, info: each compiles different functions) to dist/bundle/cli/cache/. V8 checks that a
 // cache matches its own version and flags and refuses it otherwise; the file name also carries the bundle's
-// size and mtime, so a rebuilt bundle never meets an old cache. Any failure to read or write a cache only costs
-// the time it would have saved.
+// size and mtime (a rebuilt bundle never meets an old cache) and Node's flags (each variant keeps its own).
+// Any failure to read or write a cache only costs the time it would have saved.
 //
 // The shebang caps V8's young-generation semi-spaces at 1 MiB (env -S, coreutils 8.30+): under 300k events/s
 // their growth to the default 16 MiB cost ~8 MiB of peak RSS and bought no throughput. It applies when the file
@@ -44,7 +44,10 @@ function loadBundle(st, argv) {
   const { Module } = require('node:module');
   const dir = path.join(path.dirname(bundled), 'cache');
   const mode = modeOf(argv);
-  const key = `${mode}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.bin`;
+  const build = `${mode}-${st.size}-${Math.trunc(st.mtimeMs)}`;
+  // V8 refuses a cache made under other flags: `node bin/siesta.cjs` (no shebang flags) keeps its own.
+  const flags = process.execArgv.join(' ').replace(/[^\w=.-]+/g, '_') || 'noflags';
+  const key = `${build}-${process.version}-${process.arch}-${flags}.bin`;
   const cacheFile = path.join(dir, key);
   let cachedData;
   try {
@@ -61,8 +64,8 @@ function loadBundle(st, argv) {
     if (cachedData !== undefined && !script.cachedDataRejected) return;
     try {
       fs.mkdirSync(dir, { recursive: true });
-      // Caches of other builds, Node versions or flags will not be used again.
-      for (const f of fs.readdirSync(dir)) if (f.startsWith(`${mode}-`) && f !== key) fs.rmSync(path.join(dir, f), { force: true });
+      // Caches of earlier builds of this mode will not be used again.
+      for (const f of fs.readdirSync(dir)) if (f.startsWith(`${mode}-`) && !f.startsWith(`${build}-`)) fs.rmSync(path.join(dir, f), { force: true });
       const tmp = `${cacheFile}.${process.pid}`;
       fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
       fs.renameSync(tmp, cacheFile);
