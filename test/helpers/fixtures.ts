@@ -2,12 +2,13 @@
  * The repository's paths for tests that run the real CLI, and C fixtures (test/fixtures/*.c) built with gcc
  * into a scratch directory of the test file: created before its tests, removed after them.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { Session, SessionEvent } from '../../src/runtime/session.js';
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -39,4 +40,19 @@ export function fixtureBinary(source: string, name: string, flags: readonly stri
     if (fx.dir) rmSync(fx.dir, { recursive: true, force: true });
   });
   return fx;
+}
+
+/**
+ * Runs fixture `fx` with `args` (in its directory) while `session` traces it, then stops the session: what the
+ * fixture printed and every event the session produced. Closing the session is the caller's.
+ */
+export async function runFixtureUnder(session: Session, fx: FixtureBinary, args: readonly string[]): Promise<{ stdout: string; events: SessionEvent[] }> {
+  let stdout = '';
+  const events: SessionEvent[] = [];
+  const child = spawn(fx.path, args, { cwd: fx.dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  await new Promise((resolve) => child.on('close', resolve));
+  await session.stop();
+  for await (const ev of session.events()) events.push(ev);
+  return { stdout, events };
 }

@@ -2,7 +2,7 @@
 // as if tp.s loaded falls back to its plain program and exit re-read silently, with the torture workload's output
 // unchanged; and the start-up notice for probes whose reads nothing can recover, from the command line.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { compile } from '../../src/codegen/compile.js';
 import { programSupport } from '../../src/kernel/features.js';
@@ -10,7 +10,7 @@ import { hostKernelInfo } from '../../src/kernel/host-info.js';
 import { Session, type SessionEvent } from '../../src/runtime/session.js';
 import type { KernelInfo } from '../../src/types/kernel-info.js';
 import { assertNoLeaks, kernelUnavailable, objectBaseline } from '../helpers/kernel.js';
-import { fixtureBinary, SIESTA_BIN } from '../helpers/fixtures.js';
+import { fixtureBinary, runFixtureUnder, SIESTA_BIN } from '../helpers/fixtures.js';
 
 const bin = SIESTA_BIN;
 const noKernel = kernelUnavailable();
@@ -38,18 +38,13 @@ test('compiled as if tp.s loaded, a kernel that refuses it runs the plain progra
 
   const base = objectBaseline();
   const s = Session.start(compiled.script, {});
-  let stdout = '';
-  const events: SessionEvent[] = [];
+  let run: { stdout: string; events: SessionEvent[] };
   let refused: ReturnType<Session['refusedSleepable']['slice']> = [];
   let loud: Session['sleepFallbacks'] = [];
   try {
     refused = s.refusedSleepable;
     loud = s.sleepFallbacks;
-    const child = spawn(torture.path, ['dontneed', String(n)], { cwd: torture.dir, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    await new Promise((resolve) => child.on('close', resolve));
-    await s.stop();
-    for await (const ev of s.events()) events.push(ev);
+    run = await runFixtureUnder(s, torture, ['dontneed', String(n)]);
   } finally {
     s.close();
   }
@@ -59,8 +54,8 @@ test('compiled as if tp.s loaded, a kernel that refuses it runs the plain progra
   for (const r of refused) assert.match(r.reason, /sleepable/);
   assert.deepEqual(loud, []);
   // The torture test's own expectations, unchanged.
-  assert.match(stdout, new RegExp(`calls=${2 * n} absent=${2 * n}`), 'every argument page was absent at entry');
-  const texts = events.flatMap((e) => (e.type === 'printf' ? [e.text.replace(/\n$/, '')] : []));
+  assert.match(run.stdout, new RegExp(`calls=${2 * n} absent=${2 * n}`), 'every argument page was absent at entry');
+  const texts = run.events.flatMap((e) => (e.type === 'printf' ? [e.text.replace(/\n$/, '')] : []));
   const paths = texts.filter((l) => l.startsWith('P ./t/'));
   const hows = texts.filter((l) => l.startsWith('H '));
   for (const l of paths) assert.match(l, /^P \.\/t\/f\d{4}~?$/);

@@ -2,7 +2,7 @@
 // runs as a sleepable program and reads with faulting helpers, so strings in pages that are not resident at the
 // probe are read exactly; a non-sleepable (bpftrace-style) read at the same probe loses them.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { compile } from '../../src/codegen/compile.js';
 import { programSupport } from '../../src/kernel/features.js';
@@ -10,7 +10,7 @@ import { hostKernelInfo } from '../../src/kernel/host-info.js';
 import { Session, type SessionEvent } from '../../src/runtime/session.js';
 import type { KernelInfo } from '../../src/types/kernel-info.js';
 import { assertNoLeaks, kernelUnavailable, objectBaseline } from '../helpers/kernel.js';
-import { fixtureBinary, SIESTA_BIN } from '../helpers/fixtures.js';
+import { fixtureBinary, runFixtureUnder, SIESTA_BIN } from '../helpers/fixtures.js';
 
 const bin = SIESTA_BIN;
 const noKernel = kernelUnavailable();
@@ -78,20 +78,15 @@ async function runInProcess(source: string, kernel: KernelInfo): Promise<{ texts
   assert.ok(compiled.ok, compiled.ok ? '' : compiled.diagnostics.render());
   const base = objectBaseline();
   const s = Session.start(compiled.script, {});
-  let stdout = '';
-  const events: SessionEvent[] = [];
+  let run: { stdout: string; events: SessionEvent[] };
   try {
-    const child = spawn(fx.path, [String(N)], { cwd: fx.dir, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    await new Promise((resolve) => child.on('close', resolve));
-    await s.stop();
-    for await (const ev of s.events()) events.push(ev);
+    run = await runFixtureUnder(s, fx, [String(N)]);
   } finally {
     s.close();
   }
   const fallbacks = s.sleepFallbacks.map((f) => f.reason);
   await assertNoLeaks(base);
-  return { texts: events.flatMap((e) => (e.type === 'printf' ? [e.text] : [])), stdout, fallbacks };
+  return { texts: run.events.flatMap((e) => (e.type === 'printf' ? [e.text] : [])), stdout: run.stdout, fallbacks };
 }
 
 test('the same probe without sleepable uprobes (a bpftrace-style entry read) loses every string, labelled', { skip: noKernel ?? false }, async (t) => {
