@@ -55,7 +55,8 @@ const cache = new Map<string, Support>();
  * each and then the whole name index (~16 ms on 6.18's 127k types, cold).
  */
 const PROBED_NAMES = [...Object.values(PROBES).flatMap((p) => (p.btfTarget ? [p.btfTarget[0]] : [])), ...RELIABLE_READ_KFUNCS, ...WQ_KFUNCS];
-hintKernelNames(PROBED_NAMES);
+// Also the attach target of reliable reads' exit programs (tp_btf on sys_exit), which the loader looks up.
+hintKernelNames([...PROBED_NAMES, 'btf_trace_sys_exit']);
 
 function describe(e: { errno: number; log: string }): string {
   const { reason } = verifierReason(e.log);
